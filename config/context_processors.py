@@ -1,0 +1,8 @@
+"""Template context shared by every page: what the signed-in user's roles allow."""
+
+from occupancy.roles import is_property_manager
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    return {"is_property_manager": bool(user and is_property_manager(user))}

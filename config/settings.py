@@ -1,0 +1,257 @@
+"""Foyer's settings, read from the environment in this one place.
+
+With nothing set, Foyer runs in development mode: SQLite, a local-memory cache, console
+email and the built-in sandbox standing in for ButterflyMX and Butlr. Production sets
+DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=True)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if not DEBUG else ["*"])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The public address of this site; the sandbox upstreams are reached under it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "residents",
+    "occupancy",
+    "sandbox",
+    "sandbox.butterflymx",
+    "sandbox.butlr",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.roles",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo server answers its own sandbox requests, so waits for the write lock happen.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "foyer",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "foyer",
+            "TIMEOUT": 300,
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+
+# Email: the console in development, SMTP (EMAIL_URL, e.g. smtp+tls://user:pw@host:587)
+# otherwise.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Foyer <no-reply@foyer.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    raise ImproperlyConfigured("EMAIL_URL must be set when DEBUG is off.")
+
+# Accounts (django-allauth).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_RATE_LIMITS_ENABLED = True
+ACCOUNT_SESSION_REMEMBER = None
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+
+# Roles: every user is a resident; property managers belong to this group.
+PROPERTY_MANAGERS_GROUP = "Property managers"
+
+# ButterflyMX. Every host is a setting: the public sources disagree on the sandbox hosts.
+# With no client configured, the built-in sandbox at SITE_URL stands in.
+BUTTERFLYMX_CLIENT_ID = env.str("BUTTERFLYMX_CLIENT_ID", default="")
+BUTTERFLYMX_CLIENT_SECRET = env.str("BUTTERFLYMX_CLIENT_SECRET", default="")
+BUTTERFLYMX_SANDBOX = not BUTTERFLYMX_CLIENT_ID
+if BUTTERFLYMX_SANDBOX:
+    BUTTERFLYMX_CLIENT_ID = "foyer-sandbox-client"
+    BUTTERFLYMX_CLIENT_SECRET = "foyer-sandbox-secret"
+BUTTERFLYMX_ACCOUNTS_URL = env.str(
+    "BUTTERFLYMX_ACCOUNTS_URL",
+    default=f"{SITE_URL}/sandbox/butterflymx/accounts"
+    if BUTTERFLYMX_SANDBOX
+    else "https://accounts.butterflymx.com",
+).rstrip("/")
+BUTTERFLYMX_API_URL = env.str(
+    "BUTTERFLYMX_API_URL",
+    default=f"{SITE_URL}/sandbox/butterflymx/api"
+    if BUTTERFLYMX_SANDBOX
+    else "https://api.butterflymx.com",
+).rstrip("/")
+BUTTERFLYMX_CONNECT_TIMEOUT = env.float("BUTTERFLYMX_CONNECT_TIMEOUT", default=3.05)
+BUTTERFLYMX_READ_TIMEOUT = env.float("BUTTERFLYMX_READ_TIMEOUT", default=10.0)
+
+# Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
+BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")
+BUTLR_CLIENT_SECRET = env.str("BUTLR_CLIENT_SECRET", default="")
+BUTLR_SANDBOX = not BUTLR_CLIENT_ID
+if BUTLR_SANDBOX:
+    BUTLR_CLIENT_ID = "foyer-sandbox-butlr"
+    BUTLR_CLIENT_SECRET = "foyer-sandbox-butlr-secret"
+BUTLR_API_URL = env.str(
+    "BUTLR_API_URL",
+    default=f"{SITE_URL}/sandbox/butlr" if BUTLR_SANDBOX else "https://api.butlr.io",
+).rstrip("/")
+BUTLR_CONNECT_TIMEOUT = env.float("BUTLR_CONNECT_TIMEOUT", default=3.05)
+BUTLR_READ_TIMEOUT = env.float("BUTLR_READ_TIMEOUT", default=15.0)
+
+# The sandbox is served only when some upstream is the sandbox, and never in production
+# unless asked for explicitly (the benchmark runs it as its own process).
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
+# Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
+# (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
+SANDBOX_FAULTS = json.loads(env.str("SANDBOX_FAULTS", default="[]"))
+
+# Token encryption: a comma-separated list of Fernet keys, newest first (MultiFernet);
+# derived from SECRET_KEY in development.
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+if not TOKEN_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
+    TOKEN_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    ]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+# Production security, switched on whenever DEBUG is off.
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True

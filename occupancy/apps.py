@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OccupancyConfig(AppConfig):
+    name = "occupancy"
+    verbose_name = "Occupancy"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from residents import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+]

@@ -1,0 +1,45 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Every test starts with an empty cache (local memory, or Redis in CI)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def resident(db, password):
+    return UserFactory(password=password)
+
+
+@pytest.fixture
+def manager(db, password):
+    user = UserFactory(password=password)
+    user.groups.add(Group.objects.get(name=settings.PROPERTY_MANAGERS_GROUP))
+    return user
+
+
+@pytest.fixture
+def resident_client(client, resident):
+    client.force_login(resident)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
