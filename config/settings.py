@@ -49,9 +49,6 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "residents",
     "occupancy",
-    "sandbox",
-    "sandbox.butterflymx",
-    "sandbox.butlr",
 ]
 
 MIDDLEWARE = [
@@ -89,12 +86,6 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The demo server answers its own sandbox requests, so waits for the write lock happen.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,6 +210,37 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUT
 # Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
 # (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
 SANDBOX_FAULTS = json.loads(env.str("SANDBOX_FAULTS", default="[]"))
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += ["sandbox", "sandbox.butterflymx", "sandbox.butlr"]
+    # The sandbox keeps its world in a database of its own, as a stranger would.
+    DATABASES["sandbox"] = env.db(
+        "SANDBOX_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'sandbox.sqlite3'}"
+    )
+    DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
+# The OAuth client the sandbox's accounts host knows, and where it may send residents back.
+SANDBOX_BUTTERFLYMX_CLIENT_ID = "foyer-sandbox-client"
+SANDBOX_BUTTERFLYMX_CLIENT_SECRET = "foyer-sandbox-secret"
+SANDBOX_BUTTERFLYMX_REDIRECT_URIS = env.list(
+    "SANDBOX_BUTTERFLYMX_REDIRECT_URIS",
+    default=[
+        f"{SITE_URL}/accounts/butterflymx/login/callback/",
+        "http://localhost:8000/accounts/butterflymx/login/callback/",
+    ],
+)
+SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME = env.int("SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME", default=86400)
+SANDBOX_BUTLR_CLIENT_ID = "foyer-sandbox-butlr"
+SANDBOX_BUTLR_CLIENT_SECRET = "foyer-sandbox-butlr-secret"
+SANDBOX_BUTLR_TOKEN_LIFETIME = env.int("SANDBOX_BUTLR_TOKEN_LIFETIME", default=86400)
+
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        _database["CONN_HEALTH_CHECKS"] = True
+    elif _database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the demo server read while it answers its own sandbox requests.
+        _database.setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        )
 
 # Token encryption: a comma-separated list of Fernet keys, newest first (MultiFernet);
 # derived from SECRET_KEY in development.

@@ -7,6 +7,8 @@ from django.core.cache import cache
 
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
