@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""URLs of the Butlr sandbox, mounted at /sandbox/butlr/ (the stand-in for https://api.butlr.io)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sandbox.butlr import views
+
+urlpatterns = [
+    path("api/v2/clients/login", views.client_login, name="sandbox_butlr_client_login"),
+    path("api/v2/login", views.user_login, name="sandbox_butlr_user_login"),
+]
