@@ -1,0 +1,1 @@
+"""ButterflyMX: the API client and, beside it, the allauth provider that connects residents."""

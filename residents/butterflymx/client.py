@@ -1,0 +1,525 @@
+"""The ButterflyMX API client: every call the app makes to ButterflyMX goes through here.
+
+Hosts, client credentials and timeouts come from settings at call time. One pooled
+``requests.Session`` serves the whole process; the resident's access token travels only in
+the Authorization header and never reaches a log line, an exception or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+
+from residents.butterflymx.errors import (
+    BadResponse,
+    ButterflyMXError,
+    FieldError,
+    Forbidden,
+    InvalidGrant,
+    NotFound,
+    OAuthError,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationFailed,
+)
+from residents.butterflymx.types import (
+    AccessLogEntry,
+    AccessPoint,
+    Building,
+    Device,
+    DoorRelease,
+    Tenant,
+    TokenInfo,
+    TokenSet,
+    Unit,
+)
+
+__all__ = [
+    "AccessLogEntry",
+    "AccessPoint",
+    "BadResponse",
+    "Building",
+    "ButterflyMXClient",
+    "ButterflyMXError",
+    "Device",
+    "DoorRelease",
+    "FieldError",
+    "Forbidden",
+    "InvalidGrant",
+    "NotFound",
+    "OAuthError",
+    "RateLimited",
+    "Tenant",
+    "TokenInfo",
+    "TokenSet",
+    "Unauthorized",
+    "Unavailable",
+    "Unit",
+    "UpstreamTimeout",
+    "ValidationFailed",
+    "token_info",
+    "token_refresh",
+    "token_revoke",
+]
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+# A safety net against an upstream whose next_page never ends, not an expected size.
+MAX_PAGES = 50
+# Retries of a GET after the first attempt; a door release or token call gets none.
+MAX_RETRIES = 2
+BACKOFF_SECONDS = 0.25
+# Waiting longer than this inside a web request is worse than failing now.
+MAX_WAIT_SECONDS = 2.0
+RETRY_STATUSES = {429, 502, 503, 504}
+_DETAIL_LENGTH = 200
+
+
+def _session_build() -> requests.Session:
+    session = requests.Session()
+    # Cookies from one resident's call must never ride along on another's.
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.headers.update({"Accept": "application/json", "User-Agent": "Foyer"})
+    # Several threads share the session (doors are fetched concurrently), so keep a
+    # connection per thread; retries are ours, so that a door release is never repeated.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+_session = _session_build()
+# Indirection so tests can observe the backoff without waiting for it.
+_sleep = time.sleep
+
+
+def _timeouts() -> tuple[float, float]:
+    return (settings.BUTTERFLYMX_CONNECT_TIMEOUT, settings.BUTTERFLYMX_READ_TIMEOUT)
+
+
+def _scrub(text: str, secrets: tuple[str | None, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _body(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _field_errors(body) -> tuple[FieldError, ...]:
+    """Read ``{"errors": [{field, code, message}]}``, including the 401 form with ``messages``."""
+    if not isinstance(body, dict):
+        return ()
+    entries = body.get("errors")
+    if not isinstance(entries, list):
+        entries = body.get("messages") if isinstance(body.get("messages"), list) else []
+    errors = []
+    for entry in entries:
+        if isinstance(entry, str):
+            errors.append(FieldError(field=None, code=None, message=entry))
+            continue
+        if not isinstance(entry, dict):
+            continue
+        message = entry.get("message", entry.get("messages"))
+        if isinstance(message, list):
+            message = "; ".join(str(part) for part in message)
+        errors.append(
+            FieldError(
+                field=entry.get("field") if isinstance(entry.get("field"), str) else None,
+                code=entry.get("code") if isinstance(entry.get("code"), str) else None,
+                message=message if isinstance(message, str) else None,
+            )
+        )
+    return tuple(errors)
+
+
+def _error_code_and_detail(body, errors: tuple[FieldError, ...]) -> tuple[str | None, str]:
+    if errors:
+        code = next((error.code for error in errors if error.code), None)
+        details = [
+            f"{error.field} {error.message}" if error.field else error.message
+            for error in errors
+            if error.message
+        ]
+        return code, "; ".join(details)
+    if isinstance(body, dict):
+        code = body.get("error") if isinstance(body.get("error"), str) else None
+        detail = body.get("error_description", body.get("message"))
+        return code, detail if isinstance(detail, str) else ""
+    return None, ""
+
+
+def _message(status: int, detail: str, secrets: tuple[str | None, ...]) -> str:
+    message = f"ButterflyMX answered {status}"
+    detail = _scrub(" ".join(detail.split()), secrets)[:_DETAIL_LENGTH]
+    return f"{message}: {detail}" if detail else f"{message}."
+
+
+def _api_error(response: requests.Response, secrets: tuple[str | None, ...]) -> ButterflyMXError:
+    status = response.status_code
+    body = _body(response)
+    errors = _field_errors(body)
+    code, detail = _error_code_and_detail(body, errors)
+    message = _message(status, detail, secrets)
+    if status == 401:
+        return Unauthorized(message, status=status, code=code)
+    if status == 403:
+        return Forbidden(message, status=status, code=code)
+    if status == 404:
+        return NotFound(message, status=status, code=code)
+    if status in (400, 422):
+        return ValidationFailed(message, status=status, code=code, errors=errors)
+    if status == 429:
+        return RateLimited(message, status=status, code=code, retry_after=_retry_after(response))
+    if status >= 500:
+        return Unavailable(message, status=status, code=code)
+    if 300 <= status < 400:
+        return BadResponse(f"ButterflyMX answered with a redirect ({status}).", status=status)
+    return ButterflyMXError(message, status=status, code=code)
+
+
+def _oauth_error(
+    response: requests.Response, secrets: tuple[str | None, ...], *, refresh: bool
+) -> ButterflyMXError:
+    status = response.status_code
+    if status == 429 or status >= 500 or 300 <= status < 400:
+        return _api_error(response, secrets)
+    body = _body(response)
+    code, detail = _error_code_and_detail(body, _field_errors(body))
+    message = _message(status, detail, secrets)
+    if code == "invalid_grant" or (refresh and code is None and status in (400, 401)):
+        return InvalidGrant(message, status=status, code=code)
+    return OAuthError(message, status=status, code=code)
+
+
+def _send(
+    method: str,
+    url: str,
+    *,
+    retry: bool,
+    secrets: tuple[str | None, ...],
+    **kwargs,
+) -> requests.Response:
+    """Send one request, retrying transient failures when ``retry``; return any response
+    that arrived (the caller maps error statuses) or raise for a transport failure."""
+    path = urlsplit(url).path
+    attempts = 1 + (MAX_RETRIES if retry else 0)
+    attempt = 0
+    while True:
+        attempt += 1
+        started = time.monotonic()
+        try:
+            response = _session.request(
+                method, url, timeout=_timeouts(), allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as exc:
+            elapsed_ms = (time.monotonic() - started) * 1000
+            error = _transport_error(exc)
+            logger.info(
+                "ButterflyMX %s %s failed after %.0f ms: %s",
+                method,
+                path,
+                elapsed_ms,
+                type(error).__name__,
+            )
+            if not retry or isinstance(error, UpstreamTimeout) or attempt == attempts:
+                raise error from None
+            _sleep(_backoff(attempt))
+            continue
+        elapsed_ms = (time.monotonic() - started) * 1000
+        level = logging.DEBUG if response.status_code < 400 else logging.INFO
+        if method != "GET":
+            level = logging.INFO
+        logger.log(
+            level,
+            "ButterflyMX %s %s -> %s in %.0f ms",
+            method,
+            path,
+            response.status_code,
+            elapsed_ms,
+        )
+        if not retry or response.status_code not in RETRY_STATUSES or attempt == attempts:
+            return response
+        wait = _retry_after(response) if response.status_code == 429 else None
+        if wait is not None and wait > MAX_WAIT_SECONDS:
+            return response
+        _sleep(wait if wait is not None else _backoff(attempt))
+
+
+def _backoff(attempt: int) -> float:
+    # Jitter spreads the retries of many processes; it is not security-sensitive.
+    delay = BACKOFF_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_SECONDS)  # noqa: S311
+    return min(delay, MAX_WAIT_SECONDS)
+
+
+def _transport_error(exc: requests.RequestException) -> ButterflyMXError:
+    read_timed_out = isinstance(exc, requests.ReadTimeout) or (
+        isinstance(exc, requests.ConnectionError)
+        and bool(exc.args)
+        and isinstance(exc.args[0], ReadTimeoutError)
+    )
+    if read_timed_out:
+        return UpstreamTimeout()
+    if isinstance(
+        exc,
+        requests.ConnectionError
+        | requests.exceptions.ChunkedEncodingError
+        | requests.exceptions.ContentDecodingError,
+    ):
+        return Unavailable("ButterflyMX could not be reached or dropped the connection.")
+    return ButterflyMXError(f"The ButterflyMX request could not be sent ({type(exc).__name__}).")
+
+
+def _json_object(response: requests.Response) -> dict:
+    body = _body(response)
+    if not isinstance(body, dict):
+        raise BadResponse(
+            f"ButterflyMX answered {response.status_code} without a JSON object.",
+            status=response.status_code,
+        )
+    return body
+
+
+def _data(body: dict, kind: type) -> dict | list:
+    data = body.get("data")
+    if not isinstance(data, kind):
+        raise BadResponse("ButterflyMX's response has no data of the expected shape.")
+    return data
+
+
+class ButterflyMXClient:
+    """Calls the ButterflyMX API on behalf of one resident, with their access token."""
+
+    def __init__(self, access_token: str):
+        if not access_token:
+            raise ValueError("An access token is required.")
+        self._access_token = access_token
+
+    def __repr__(self) -> str:
+        return "ButterflyMXClient()"
+
+    def tenants(self) -> list[Tenant]:
+        """The signed-in resident's own tenancies."""
+        return self._list("/v4/tenants", {"scope": "self"}, Tenant.from_data)
+
+    def buildings(self) -> list[Building]:
+        return self._list("/v4/buildings", {}, Building.from_data)
+
+    def building(self, building_id: int) -> Building:
+        building_id = int(building_id)
+        building = Building.from_data(_data(self._get(f"/v4/buildings/{building_id}"), dict))
+        if building.id != building_id:
+            raise BadResponse("ButterflyMX answered with a different building.")
+        return building
+
+    def access_points(self, building_id: int) -> list[AccessPoint]:
+        items = self._list(
+            "/v4/access_points", {"q[building_id_eq]": int(building_id)}, AccessPoint.from_data
+        )
+        return _in_building(items, building_id, "access points")
+
+    def devices(self, building_id: int) -> list[Device]:
+        items = self._list("/v4/devices", {"q[building_id_eq]": int(building_id)}, Device.from_data)
+        return _in_building(items, building_id, "devices")
+
+    def door_release(
+        self, *, tenant_id: int, access_point_id: int | None = None, device_id: int | None = None
+    ) -> DoorRelease:
+        """Open a door, once. Never retried: a release is not idempotent, so a timeout
+        raises :class:`UpstreamTimeout` (outcome unknown) rather than trying again."""
+        if (access_point_id is None) == (device_id is None):
+            raise ValueError("Give exactly one of access_point_id and device_id.")
+        door = (
+            {"access_point_id": int(access_point_id)}
+            if access_point_id is not None
+            else {"device_id": int(device_id)}
+        )
+        body = {"door_release_request": {**door, "tenant_id": int(tenant_id)}}
+        response = self._call("POST", "/v4/door_release_requests", retry=False, json=body)
+        return DoorRelease.from_data(_data(response, dict))
+
+    def access_logs(
+        self, building_id: int, *, since: datetime | None = None
+    ) -> list[AccessLogEntry]:
+        """A building's door events at or after ``since`` (aware), every page up to the cap."""
+        params = {}
+        if since is not None:
+            if since.tzinfo is None:
+                raise ValueError("since must be timezone-aware.")
+            params["q[logged_at_gteq]"] = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        items = self._list(
+            f"/v4/buildings/{int(building_id)}/access_logs", params, AccessLogEntry.from_data
+        )
+        return [
+            entry
+            for entry in _in_building(items, building_id, "access log entries", optional=True)
+            if since is None or entry.logged_at is None or entry.logged_at >= since
+        ]
+
+    def _get(self, path: str, params: dict | None = None) -> dict:
+        return self._call("GET", path, retry=True, params=params)
+
+    def _call(self, method: str, path: str, *, retry: bool, **kwargs) -> dict:
+        secrets = (self._access_token,)
+        response = _send(
+            method,
+            settings.BUTTERFLYMX_API_URL.rstrip("/") + path,
+            retry=retry,
+            secrets=secrets,
+            headers={"Authorization": f"Bearer {self._access_token}"},
+            **kwargs,
+        )
+        if not 200 <= response.status_code < 300:
+            raise _api_error(response, secrets)
+        return _json_object(response)
+
+    def _list(self, path: str, params: dict, parse: Callable[[dict], object]) -> list:
+        """Every page of a list, following ``page_info.next_page`` to the end."""
+        items: list = []
+        page = 1
+        for _ in range(MAX_PAGES):
+            body = self._get(path, {**params, "page": page, "per": PAGE_SIZE})
+            for item in _data(body, list):
+                if not isinstance(item, dict):
+                    raise BadResponse("ButterflyMX's list holds an item that is not an object.")
+                items.append(parse(item))
+            page_info = body.get("page_info")
+            next_page = page_info.get("next_page") if isinstance(page_info, dict) else None
+            if next_page is None:
+                return items
+            next_page = _next_page(next_page, page)
+            page = next_page
+        logger.warning(
+            "ButterflyMX GET %s has more than %d pages; using the first %d items",
+            path,
+            MAX_PAGES,
+            len(items),
+        )
+        return items
+
+
+def _next_page(value, current: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadResponse("ButterflyMX's page_info has an unreadable next_page.")
+    try:
+        next_page = int(value)
+    except ValueError:
+        raise BadResponse("ButterflyMX's page_info has an unreadable next_page.") from None
+    if next_page <= current:
+        raise BadResponse("ButterflyMX's page_info does not move forward.")
+    return next_page
+
+
+def _in_building(items: list, building_id: int, what: str, *, optional: bool = False) -> list:
+    """Drop items of other buildings: ButterflyMX ignores a filter it cannot parse and
+    answers with the unfiltered list."""
+    kept = [
+        item
+        for item in items
+        if item.building_id == building_id or (optional and item.building_id is None)
+    ]
+    if len(kept) != len(items):
+        logger.warning(
+            "ButterflyMX returned %d %s outside building %s; dropped them",
+            len(items) - len(kept),
+            what,
+            building_id,
+        )
+    return kept
+
+
+def _accounts_url(path: str) -> str:
+    return settings.BUTTERFLYMX_ACCOUNTS_URL.rstrip("/") + path
+
+
+def _client_credentials() -> dict:
+    return {
+        "client_id": settings.BUTTERFLYMX_CLIENT_ID,
+        "client_secret": settings.BUTTERFLYMX_CLIENT_SECRET,
+    }
+
+
+def token_refresh(*, refresh_token: str) -> TokenSet:
+    """Trade a refresh token for a new pair. ButterflyMX rotates refresh tokens, so this is
+    never retried (a second try would spend an already rotated token) and the caller must
+    store both new tokens; :class:`InvalidGrant` means the resident must reconnect."""
+    secrets = (refresh_token, settings.BUTTERFLYMX_CLIENT_SECRET)
+    response = _send(
+        "POST",
+        _accounts_url("/oauth/token"),
+        retry=False,
+        secrets=secrets,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            **_client_credentials(),
+        },
+    )
+    if response.status_code != 200:
+        raise _oauth_error(response, secrets, refresh=True)
+    return TokenSet.from_data(_json_object(response))
+
+
+def token_revoke(*, token: str) -> None:
+    """Revoke an access or refresh token (on disconnect; callers tolerate failure)."""
+    secrets = (token, settings.BUTTERFLYMX_CLIENT_SECRET)
+    response = _send(
+        "POST",
+        _accounts_url("/oauth/revoke"),
+        retry=False,
+        secrets=secrets,
+        data={"token": token, **_client_credentials()},
+    )
+    if not 200 <= response.status_code < 300:
+        raise _oauth_error(response, secrets, refresh=False)
+
+
+def token_info(*, access_token: str) -> TokenInfo:
+    """Who the access token belongs to: ``resource_owner_id`` is the ButterflyMX user id."""
+    secrets = (access_token,)
+    response = _send(
+        "GET",
+        _accounts_url("/oauth/token/info"),
+        retry=True,
+        secrets=secrets,
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    if response.status_code != 200:
+        raise _api_error(response, secrets)
+    return TokenInfo.from_data(_json_object(response))

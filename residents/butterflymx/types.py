@@ -1,0 +1,288 @@
+"""Typed results of the ButterflyMX API, parsed leniently from its JSON items.
+
+Unknown fields are ignored and missing optional ones become None, so that ButterflyMX can
+add fields without breaking us; a missing id is a :class:`BadResponse`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from residents.butterflymx.errors import BadResponse
+
+
+def _required_int(data: dict, key: str, what: str) -> int:
+    value = _optional_int(data.get(key))
+    if value is None:
+        raise BadResponse(f"ButterflyMX sent a {what} without a valid {key}.")
+    return value
+
+
+def _optional_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _optional_str(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _optional_datetime(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _date_or_datetime(value) -> datetime | date | None:
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return _optional_datetime(value)
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    label: str
+    floor: str | None
+    building_id: int
+
+    @classmethod
+    def from_data(cls, data: dict, *, building_id: int) -> Unit:
+        unit_id = _required_int(data, "id", "unit")
+        return cls(
+            id=unit_id,
+            label=_optional_str(data.get("label")) or str(unit_id),
+            floor=_optional_str(data.get("floor")),
+            building_id=_optional_int(data.get("building_id")) or building_id,
+        )
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A resident's tenancy: the id a door release needs, in one building and unit."""
+
+    id: int
+    first_name: str | None
+    last_name: str | None
+    full_name: str | None
+    email: str | None
+    building_id: int
+    unit: Unit | None
+    inactive_after: datetime | date | None
+    building_name: str | None
+    building_timezone: str | None
+
+    @property
+    def display_name(self) -> str:
+        if self.full_name:
+            return self.full_name
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.email or f"Tenant {self.id}"
+
+    @classmethod
+    def from_data(cls, data: dict) -> Tenant:
+        building_id = _required_int(data, "building_id", "tenant")
+        building = _mapping(data.get("building"))
+        unit = data.get("unit")
+        return cls(
+            id=_required_int(data, "id", "tenant"),
+            first_name=_optional_str(data.get("first_name")),
+            last_name=_optional_str(data.get("last_name")),
+            full_name=_optional_str(data.get("full_name")),
+            email=_optional_str(data.get("email")),
+            building_id=building_id,
+            unit=Unit.from_data(unit, building_id=building_id) if isinstance(unit, dict) else None,
+            inactive_after=_date_or_datetime(data.get("inactive_after")),
+            building_name=_optional_str(data.get("building_name") or building.get("name")),
+            building_timezone=_optional_str(
+                data.get("building_timezone")
+                or data.get("building_time_zone")
+                or building.get("timezone")
+                or building.get("time_zone")
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Building:
+    id: int
+    name: str
+    timezone: str | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> Building:
+        building_id = _required_int(data, "id", "building")
+        return cls(
+            id=building_id,
+            name=_optional_str(data.get("name")) or f"Building {building_id}",
+            timezone=_optional_str(data.get("timezone") or data.get("time_zone")),
+        )
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    """A common door (entrance, garage, amenity...) that a release opens."""
+
+    id: int
+    name: str
+    building_id: int
+    device_ids: tuple[int, ...]
+
+    @classmethod
+    def from_data(cls, data: dict) -> AccessPoint:
+        access_point_id = _required_int(data, "id", "access point")
+        device_ids = data.get("device_ids") if isinstance(data.get("device_ids"), list) else []
+        return cls(
+            id=access_point_id,
+            name=_optional_str(data.get("name")) or f"Access point {access_point_id}",
+            building_id=_required_int(data, "building_id", "access point"),
+            device_ids=tuple(
+                device_id
+                for device_id in (_optional_int(value) for value in device_ids)
+                if device_id is not None
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Device:
+    """A piece of hardware; ``type`` tells a unit's smart lock from a panel or keypad."""
+
+    id: int
+    name: str
+    building_id: int
+    type: str
+    model: str | None
+    serial_number: str | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> Device:
+        device_id = _required_int(data, "id", "device")
+        return cls(
+            id=device_id,
+            name=_optional_str(data.get("name")) or f"Device {device_id}",
+            building_id=_required_int(data, "building_id", "device"),
+            type=_optional_str(data.get("type")) or "unknown",
+            model=_optional_str(data.get("model")),
+            serial_number=_optional_str(data.get("serial_number")),
+        )
+
+
+@dataclass(frozen=True)
+class DoorRelease:
+    id: int
+    guid: str | None
+    tenant_id: int
+    access_point_id: int | None
+    device_id: int | None
+    release_method: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> DoorRelease:
+        return cls(
+            id=_required_int(data, "id", "door release"),
+            guid=_optional_str(data.get("guid")),
+            tenant_id=_required_int(data, "tenant_id", "door release"),
+            access_point_id=_optional_int(data.get("access_point_id")),
+            device_id=_optional_int(data.get("device_id")),
+            release_method=_optional_str(data.get("release_method")),
+            created_at=_optional_datetime(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class AccessLogEntry:
+    """One door event in a building's access log."""
+
+    id: int
+    logged_at: datetime | None
+    building_id: int | None
+    tenant_id: int | None
+    access_point_id: int | None
+    device_id: int | None
+    method: str | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> AccessLogEntry:
+        return cls(
+            id=_required_int(data, "id", "access log entry"),
+            logged_at=_optional_datetime(data.get("logged_at") or data.get("created_at")),
+            building_id=_optional_int(data.get("building_id")),
+            tenant_id=_optional_int(data.get("tenant_id")),
+            access_point_id=_optional_int(data.get("access_point_id")),
+            device_id=_optional_int(data.get("device_id")),
+            method=_optional_str(data.get("release_method") or data.get("method")),
+        )
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Tokens from ButterflyMX's token endpoint; its repr never shows them."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in: int | None
+    scope: str | None
+    created_at: int | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> TokenSet:
+        access_token = data.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise BadResponse("ButterflyMX's token response has no access token.")
+        refresh_token = data.get("refresh_token")
+        return cls(
+            access_token=access_token,
+            refresh_token=refresh_token if isinstance(refresh_token, str) else None,
+            expires_in=_optional_int(data.get("expires_in")),
+            scope=_optional_str(data.get("scope")),
+            created_at=_optional_int(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """Who an access token belongs to (Doorkeeper's ``/oauth/token/info``)."""
+
+    resource_owner_id: int
+    scope: tuple[str, ...]
+    expires_in: int | None
+    application_uid: str | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> TokenInfo:
+        scope = data.get("scope", data.get("scopes"))
+        if isinstance(scope, str):
+            scopes = tuple(scope.split())
+        elif isinstance(scope, list):
+            scopes = tuple(item for item in scope if isinstance(item, str))
+        else:
+            scopes = ()
+        return cls(
+            resource_owner_id=_required_int(data, "resource_owner_id", "token info"),
+            scope=scopes,
+            expires_in=_optional_int(data.get("expires_in", data.get("expires_in_seconds"))),
+            application_uid=_optional_str(_mapping(data.get("application")).get("uid")),
+        )
