@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "residents",
+    "residents.butterflymx",
     "occupancy",
 ]
 
@@ -164,6 +165,11 @@ ACCOUNT_SESSION_REMEMBER = None
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
+SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
+# allauth would store tokens in plaintext: Foyer stores them encrypted itself.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+
 # Roles: every user is a resident; property managers belong to this group.
 PROPERTY_MANAGERS_GROUP = "Property managers"
 
@@ -189,6 +195,14 @@ BUTTERFLYMX_API_URL = env.str(
 ).rstrip("/")
 BUTTERFLYMX_CONNECT_TIMEOUT = env.float("BUTTERFLYMX_CONNECT_TIMEOUT", default=3.05)
 BUTTERFLYMX_READ_TIMEOUT = env.float("BUTTERFLYMX_READ_TIMEOUT", default=10.0)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = BUTTERFLYMX_READ_TIMEOUT
+SOCIALACCOUNT_PROVIDERS = {
+    "butterflymx": {
+        "APPS": [{"client_id": BUTTERFLYMX_CLIENT_ID, "secret": BUTTERFLYMX_CLIENT_SECRET}],
+        "SCOPE": ["public"],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
 
 # Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
 BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")
@@ -203,6 +217,18 @@ BUTLR_API_URL = env.str(
 ).rstrip("/")
 BUTLR_CONNECT_TIMEOUT = env.float("BUTLR_CONNECT_TIMEOUT", default=3.05)
 BUTLR_READ_TIMEOUT = env.float("BUTLR_READ_TIMEOUT", default=15.0)
+BUTLR_AUDIENCE = env.str("BUTLR_AUDIENCE", default="https://butlrauth/")
+# Retries of Butlr's read-only POSTs (connection errors, 502/503/504, short 429s).
+BUTLR_RETRIES = env.int("BUTLR_RETRIES", default=2)
+BUTLR_RETRY_BACKOFF = env.float("BUTLR_RETRY_BACKOFF", default=0.5)
+BUTLR_RETRY_AFTER_MAX = env.float("BUTLR_RETRY_AFTER_MAX", default=5.0)
+# Butlr's own client renews its token five minutes before it expires.
+BUTLR_TOKEN_RENEW_MARGIN = env.int("BUTLR_TOKEN_RENEW_MARGIN", default=300)
+# The dashboard: topology cached for minutes, the last good figures kept for a week, and
+# after a failure Butlr is left alone for a short while (the last good figures show).
+OCCUPANCY_TOPOLOGY_SECONDS = env.int("OCCUPANCY_TOPOLOGY_SECONDS", default=600)
+OCCUPANCY_LAST_GOOD_SECONDS = env.int("OCCUPANCY_LAST_GOOD_SECONDS", default=7 * 86400)
+OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
 
 # The sandbox is served only when some upstream is the sandbox, and never in production
 # unless asked for explicitly (the benchmark runs it as its own process).
@@ -239,7 +265,12 @@ for _database in DATABASES.values():
     elif _database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the demo server read while it answers its own sandbox requests.
         _database.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+            {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                # Refreshes lock their row; on SQLite that means taking the write lock.
+                "transaction_mode": "IMMEDIATE",
+            }
         )
 
 # Token encryption: a comma-separated list of Fernet keys, newest first (MultiFernet);

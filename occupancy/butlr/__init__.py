@@ -1,0 +1,1 @@
+"""The Butlr API client: auth, reporting, detections and GraphQL topology."""
