@@ -1,0 +1,186 @@
+"""The sandbox ButterflyMX API host: /v4/... answered for the person behind the bearer token."""
+
+import json
+from functools import wraps
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from sandbox.butterflymx.errors import ApiError, api_error_body, api_error_response
+from sandbox.butterflymx.listing import page_get, queryset_filter, time_parse
+from sandbox.butterflymx.selectors import (
+    access_logs_for_building,
+    access_points_for_person,
+    access_token_get,
+    buildings_for_person,
+    devices_for_person,
+    tenants_for_person,
+)
+from sandbox.butterflymx.serializers import (
+    access_log_data,
+    access_point_data,
+    building_data,
+    device_data,
+    door_release_data,
+    tenant_data,
+)
+from sandbox.butterflymx.services import door_release_create
+from sandbox.faults import endpoint
+
+_BY_ID_AND_BUILDING = {"id": ("id", int), "building_id": ("building_id", int)}
+
+
+def _bearer_token(request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def bearer_required(view):
+    """Answer 401 unless a live access token comes with the request; pass on its person."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        token = _bearer_token(request)
+        access_token = access_token_get(token=token) if token else None
+        if access_token is None:
+            message = (
+                "The access token is invalid, expired or revoked."
+                if token
+                else "An access token is required."
+            )
+            return api_error_response(ApiError(401, "unauthorized", message))
+        return view(request, access_token.person, *args, **kwargs)
+
+    return wrapped
+
+
+def _list_response(request, queryset, serialize, attributes) -> JsonResponse:
+    queryset = queryset_filter(queryset, request.GET, attributes=attributes)
+    items, page_info = page_get(queryset, request.GET)
+    return JsonResponse({"data": [serialize(item) for item in items], "page_info": page_info})
+
+
+@endpoint("butterflymx.tenants", error_body=api_error_body)
+@require_GET
+@bearer_required
+def tenants(request, person):
+    # A resident's token sees only the resident's own tenancies, with or without scope=self.
+    return _list_response(
+        request, tenants_for_person(person=person), tenant_data, _BY_ID_AND_BUILDING
+    )
+
+
+@endpoint("butterflymx.buildings", error_body=api_error_body)
+@require_GET
+@bearer_required
+def buildings(request, person):
+    return _list_response(
+        request, buildings_for_person(person=person), building_data, {"id": ("id", int)}
+    )
+
+
+@endpoint("butterflymx.building", error_body=api_error_body)
+@require_GET
+@bearer_required
+def building(request, person, building_id):
+    found = buildings_for_person(person=person).filter(id=building_id).first()
+    if found is None:
+        return api_error_response(ApiError(404, "not_found", "Building not found."))
+    return JsonResponse({"data": building_data(found)})
+
+
+@endpoint("butterflymx.access_points", error_body=api_error_body)
+@require_GET
+@bearer_required
+def access_points(request, person):
+    return _list_response(
+        request,
+        access_points_for_person(person=person),
+        access_point_data,
+        _BY_ID_AND_BUILDING,
+    )
+
+
+@endpoint("butterflymx.devices", error_body=api_error_body)
+@require_GET
+@bearer_required
+def devices(request, person):
+    return _list_response(
+        request,
+        devices_for_person(person=person),
+        device_data,
+        {**_BY_ID_AND_BUILDING, "type": ("type", str)},
+    )
+
+
+@endpoint("butterflymx.access_logs", error_body=api_error_body)
+@require_GET
+@bearer_required
+def access_logs(request, person, building_id):
+    found = buildings_for_person(person=person).filter(id=building_id).first()
+    if found is None:
+        return api_error_response(ApiError(404, "not_found", "Building not found."))
+    return _list_response(
+        request,
+        access_logs_for_building(person=person, building=found),
+        access_log_data,
+        {"logged_at": ("created_at", time_parse), "tenant_id": ("tenant_id", int)},
+    )
+
+
+def _id_param(params: dict, name: str) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ApiError(422, "invalid", f"{name} is not a number.", field=name)
+
+
+def _door_release_params(body: bytes) -> tuple[int, int | None, int | None]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "bad_request", "The request body is not valid JSON.") from None
+    params = payload.get("door_release_request") if isinstance(payload, dict) else None
+    if not isinstance(params, dict):
+        raise ApiError(
+            400,
+            "parameter_missing",
+            "param is missing or the value is empty: door_release_request",
+            field="door_release_request",
+        )
+    tenant_id = _id_param(params, "tenant_id")
+    access_point_id = _id_param(params, "access_point_id")
+    device_id = _id_param(params, "device_id")
+    if tenant_id is None:
+        raise ApiError(422, "blank", "tenant_id can't be blank.", field="tenant_id")
+    if (access_point_id is None) == (device_id is None):
+        raise ApiError(
+            422,
+            "invalid" if access_point_id is not None else "blank",
+            "Exactly one of access_point_id or device_id must be given.",
+            field="base",
+        )
+    return tenant_id, access_point_id, device_id
+
+
+@csrf_exempt
+@endpoint("butterflymx.door_release", error_body=api_error_body)
+@require_POST
+@bearer_required
+def door_release(request, person):
+    try:
+        tenant_id, access_point_id, device_id = _door_release_params(request.body)
+        release = door_release_create(
+            person=person,
+            tenant_id=tenant_id,
+            access_point_id=access_point_id,
+            device_id=device_id,
+        )
+    except ApiError as error:
+        return api_error_response(error)
+    return JsonResponse({"data": door_release_data(release)}, status=201)

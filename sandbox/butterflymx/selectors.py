@@ -1,0 +1,81 @@
+"""Reads of the sandbox ButterflyMX world, always as seen by one person's token."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from sandbox.butterflymx.models import (
+    AccessPoint,
+    AccessToken,
+    Building,
+    Device,
+    DoorReleaseRequest,
+    Person,
+    Tenant,
+)
+
+
+def secret_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def client_is_valid(*, client_id: str, client_secret: str) -> bool:
+    id_ok = hmac.compare_digest(client_id.encode(), settings.SANDBOX_BUTTERFLYMX_CLIENT_ID.encode())
+    secret_ok = hmac.compare_digest(
+        client_secret.encode(), settings.SANDBOX_BUTTERFLYMX_CLIENT_SECRET.encode()
+    )
+    return id_ok and secret_ok
+
+
+def redirect_uri_is_registered(*, redirect_uri: str) -> bool:
+    # Exact match, as ButterflyMX requires: no prefix, no trailing-slash leniency.
+    return redirect_uri in settings.SANDBOX_BUTTERFLYMX_REDIRECT_URIS
+
+
+def access_token_get(*, token: str) -> AccessToken | None:
+    """The live (unexpired, unrevoked) access token with this value, if any."""
+    return (
+        AccessToken.objects.select_related("person")
+        .filter(
+            token_hash=secret_hash(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .first()
+    )
+
+
+def people_list() -> QuerySet[Person]:
+    return Person.objects.all()
+
+
+def tenants_for_person(*, person: Person) -> QuerySet[Tenant]:
+    return Tenant.objects.filter(person=person).select_related("person", "unit", "building")
+
+
+def buildings_for_person(*, person: Person) -> QuerySet[Building]:
+    return Building.objects.filter(tenants__person=person).distinct()
+
+
+def access_points_for_person(*, person: Person) -> QuerySet[AccessPoint]:
+    return (
+        AccessPoint.objects.filter(building__in=buildings_for_person(person=person))
+        .prefetch_related("devices")
+        .order_by("id")
+    )
+
+
+def devices_for_person(*, person: Person) -> QuerySet[Device]:
+    """Common hardware of the person's buildings, and the smart locks of their own units."""
+    units = Tenant.objects.filter(person=person).values("unit_id")
+    return Device.objects.filter(
+        Q(unit__isnull=True, building__in=buildings_for_person(person=person)) | Q(unit__in=units)
+    ).order_by("id")
+
+
+def access_logs_for_building(*, person: Person, building: Building) -> QuerySet:
+    """The person's own door releases in a building: one resident never sees another's."""
+    return DoorReleaseRequest.objects.filter(
+        building=building, tenant__person=person
+    ).select_related("access_point", "device", "tenant")
