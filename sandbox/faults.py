@@ -21,9 +21,12 @@ every thread and, with Redis, every process of the sandbox sees the same faults 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
+import os
 import random
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -82,7 +85,8 @@ def fault_add(**kwargs) -> Fault:
 
 
 def faults_clear() -> None:
-    for fault in _stored_faults():
+    """Remove the faults added at run time and restart the budgets of SANDBOX_FAULTS."""
+    for fault in _stored_faults() + _settings_faults():
         cache.delete(_left_key(fault.id))
     cache.delete(_FAULTS_KEY)
 
@@ -91,8 +95,20 @@ def _stored_faults() -> list[Fault]:
     return [Fault(**data) for data in cache.get(_FAULTS_KEY) or []]
 
 
+def _settings_faults() -> list[Fault]:
+    # Stable ids, so that a ``times`` budget from SANDBOX_FAULTS is counted down across calls.
+    faults = [
+        Fault(**{"id": f"settings-{index}", **data})
+        for index, data in enumerate(settings.SANDBOX_FAULTS)
+    ]
+    for fault in faults:
+        if fault.times is not None:
+            cache.add(_left_key(fault.id), fault.times, timeout=None)
+    return faults
+
+
 def faults_active() -> list[Fault]:
-    return [Fault(**data) for data in settings.SANDBOX_FAULTS] + _stored_faults()
+    return _settings_faults() + _stored_faults()
 
 
 def calls_count(name: str) -> int:
@@ -134,12 +150,32 @@ def _applies(fault: Fault) -> bool:
         return False
 
 
-def _dropped_connection():
+def _connection_shut_down(environ: dict) -> None:
+    """Cut the client's TCP connection under the server's feet.
+
+    Raising mid-body is enough where the server then closes the connection (gunicorn), but
+    Django's threaded server (runserver, live_server) keeps it alive and the client would wait
+    for the rest of the body until its read timeout. Shutting down a duplicate of the socket's
+    descriptor ends the connection itself while leaving the server's own socket object intact.
+    """
+    # Django's server hands the view the socket's file wrapped in a LimitedStream.
+    wrapped_read = getattr(environ.get("wsgi.input"), "_read", None)
+    stream = environ.get("gunicorn.socket") or getattr(wrapped_read, "__self__", None)
+    try:
+        descriptor = os.dup(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a socket, e.g. Django's test client
+        return
+    with socket.socket(fileno=descriptor) as connection, contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+def _dropped_connection(environ: dict):
     yield b'{"data": ['
+    _connection_shut_down(environ)
     raise ConnectionAbortedError("sandbox fault: connection dropped mid-response")
 
 
-def _fault_response(fault: Fault, error_body: Callable[[int], object]) -> HttpResponse:
+def _fault_response(fault: Fault, error_body: Callable[[int], object], request) -> HttpResponse:
     if fault.kind == "hang":
         time.sleep(fault.hang_seconds)
         return JsonResponse(error_body(504), status=504)
@@ -150,7 +186,9 @@ def _fault_response(fault: Fault, error_body: Callable[[int], object]) -> HttpRe
         page = f"<html><body><h1>{status} Bad Gateway</h1><p>nginx</p></body></html>"
         return HttpResponse(page, status=status, content_type="text/html")
     if fault.kind == "drop":
-        response = StreamingHttpResponse(_dropped_connection(), content_type="application/json")
+        response = StreamingHttpResponse(
+            _dropped_connection(request.META), content_type="application/json"
+        )
         response["Content-Length"] = "4096"
         return response
     body = fault.body if fault.body is not None else error_body(fault.status)
@@ -180,7 +218,7 @@ def endpoint(name: str, error_body: Callable[[int], object] = _default_error_bod
                 if fault.kind is not None and _applies(fault):
                     if fault.latency_ms:
                         time.sleep(fault.latency_ms / 1000)
-                    return _fault_response(fault, error_body)
+                    return _fault_response(fault, error_body, request)
             return view(request, *args, **kwargs)
 
         return wrapped
