@@ -7,11 +7,15 @@ import secrets
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sandbox.butlr import world
-from sandbox.butlr.auth import token_issue
+from sandbox.butlr.auth import bearer_subject, token_issue
+from sandbox.butlr.detections import detections_build, detections_query_parse
+from sandbox.butlr.reporting import ReportingError, query_parse, report_build
+from sandbox.butlr.schema import graphql_execute
 from sandbox.faults import endpoint
 
 
@@ -102,3 +106,85 @@ def user_login(request: HttpRequest) -> JsonResponse:
             "token_type": "Bearer",
         }
     )
+
+
+def _api_error_body(status: int) -> dict:
+    return {"error": f"status_{status}", "message": f"The service answered {status}."}
+
+
+def _graphql_error_body(status: int) -> dict:
+    return {"errors": [{"message": f"The service answered {status}."}]}
+
+
+def _unauthorized(body: dict) -> JsonResponse:
+    response = JsonResponse(body, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="butlr"'
+    return response
+
+
+def _authorized(request: HttpRequest) -> bool:
+    return bearer_subject(authorization=request.headers.get("Authorization", "")) is not None
+
+
+@csrf_exempt
+@require_POST
+@endpoint("butlr.graphql", error_body=_graphql_error_body)
+def graphql(request: HttpRequest) -> JsonResponse:
+    if not _authorized(request):
+        return _unauthorized(
+            {"errors": [{"message": "Unauthorized: a valid bearer token is needed."}]}
+        )
+    body = _json_body(request)
+    if body is None or not isinstance(body.get("query"), str):
+        return JsonResponse(
+            {"errors": [{"message": 'The body must be JSON with a "query" string.'}]}, status=400
+        )
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return JsonResponse({"errors": [{"message": "variables must be an object."}]}, status=400)
+    return JsonResponse(
+        graphql_execute(
+            query=body["query"], variables=variables, operation_name=body.get("operationName")
+        )
+    )
+
+
+def _bad_request(error: ReportingError) -> JsonResponse:
+    return JsonResponse({"error": "bad_request", "message": str(error)}, status=400)
+
+
+def _api_unauthorized() -> JsonResponse:
+    return _unauthorized({"error": "unauthorized", "message": "A valid bearer token is needed."})
+
+
+def _json_or_invalid(request: HttpRequest) -> object:
+    try:
+        return json.loads(request.body or b"null")
+    except ValueError:
+        raise ReportingError("The body is not valid JSON.") from None
+
+
+@csrf_exempt
+@require_POST
+@endpoint("butlr.reporting", error_body=_api_error_body)
+def reporting(request: HttpRequest) -> JsonResponse:
+    if not _authorized(request):
+        return _api_unauthorized()
+    try:
+        query = query_parse(body=_json_or_invalid(request), now=timezone.now())
+    except ReportingError as error:
+        return _bad_request(error)
+    return JsonResponse(report_build(query=query))
+
+
+@csrf_exempt
+@require_POST
+@endpoint("butlr.detections", error_body=_api_error_body)
+def detections(request: HttpRequest) -> JsonResponse:
+    if not _authorized(request):
+        return _api_unauthorized()
+    try:
+        query = detections_query_parse(body=_json_or_invalid(request), now=timezone.now())
+    except ReportingError as error:
+        return _bad_request(error)
+    return JsonResponse(detections_build(query=query))

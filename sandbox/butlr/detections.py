@@ -1,0 +1,207 @@
+"""Butlr's /api/v3/detections for the sandbox: where people were in each sensor's view.
+
+Each presence sensor sees its share of its room's people (offline sensors see nothing). A
+person sits near one of a few spots of the sensor's field of view (tables, a sofa, the door),
+stays there for ten minutes or so, and moves a little from minute to minute, so positions
+cluster the way real ones do. Coordinates are 0..1 of the field of view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sandbox.butlr.reporting import EVERY, FUNCTIONS, ReportingError, moment_parse
+from sandbox.butlr.series import epoch_minute, series_minutes
+from sandbox.butlr.world import WORLD, Sensor
+
+DATA_TYPES = ("detections_local", "heatmap")
+HEATMAP_CELLS = 10
+# How many sensor-minutes one request may ask for.
+MAX_SENSOR_MINUTES = 50_000
+_STAY_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class DetectionsQuery:
+    data_types: tuple[str, ...]
+    start: int
+    stop: int
+    sensors: tuple[Sensor, ...]
+    every: int
+    function: str
+    omit_empty: bool
+
+
+def detections_query_parse(*, body: object, now: datetime) -> DetectionsQuery:
+    """Check a detections request body, or raise ReportingError saying what is wrong."""
+    if not isinstance(body, dict):
+        raise ReportingError("The body must be a JSON object.")
+    data_types = body.get("data_types")
+    if not isinstance(data_types, list) or not data_types:
+        raise ReportingError("data_types must list at least one of: " + ", ".join(DATA_TYPES))
+    for data_type in data_types:
+        if data_type not in DATA_TYPES:
+            raise ReportingError(
+                f"data_types: {data_type!r} is not served here; use {', '.join(DATA_TYPES)}."
+            )
+    filters = body.get("filter")
+    if not isinstance(filters, dict) or "start" not in filters:
+        raise ReportingError("filter.start is required.")
+    start = moment_parse(value=filters["start"], name="start", now=now)
+    stop = moment_parse(value=filters.get("stop", "now"), name="stop", now=now)
+    if stop <= start:
+        raise ReportingError("filter.stop must be later than filter.start.")
+    window = body.get("window") or {}
+    if not isinstance(window, dict):
+        raise ReportingError("window must be an object.")
+    every = window.get("every", "1m")
+    if every not in EVERY:
+        raise ReportingError(f"window.every {every!r} is not one of {', '.join(EVERY)}.")
+    function = window.get("function", "first")
+    if function not in FUNCTIONS:
+        raise ReportingError(f"window.function {function!r} is not one of {', '.join(FUNCTIONS)}.")
+    sensors = _sensors(filters)
+    start_minute = epoch_minute(start + timedelta(seconds=59))
+    stop_minute = min(epoch_minute(stop + timedelta(seconds=59)), epoch_minute(now) + 1)
+    if len(sensors) * (stop_minute - start_minute) > MAX_SENSOR_MINUTES:
+        raise ReportingError("That asks for too much at once: choose a room or a shorter range.")
+    return DetectionsQuery(
+        data_types=tuple(dict.fromkeys(data_types)),
+        start=start_minute,
+        stop=stop_minute,
+        sensors=tuple(sensors),
+        every=EVERY[every],
+        function=function,
+        omit_empty=bool(filters.get("omit_empty_value", False)),
+    )
+
+
+def _sensors(filters: dict) -> list[Sensor]:
+    macs = filters.get("mac_addresses")
+    if macs is not None and (
+        not isinstance(macs, list) or not all(isinstance(mac, str) for mac in macs)
+    ):
+        raise ReportingError("filter.mac_addresses must be a list of MAC addresses.")
+    for key in ("space_id", "room_id"):
+        if filters.get(key) is not None and not isinstance(filters[key], str):
+            raise ReportingError(f"filter.{key} must be an id.")
+    wanted_macs = {mac.lower() for mac in macs} if macs is not None else None
+    return [
+        sensor
+        for sensor in WORLD.sensors
+        if sensor.mode == "presence"
+        and filters.get("space_id") in (None, sensor.floor_id)
+        and filters.get("room_id") in (None, sensor.room_id)
+        and (wanted_macs is None or sensor.mac_address in wanted_macs)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _spots(sensor_id: str) -> tuple[tuple[float, float, float, float], ...]:
+    """Places people gather in a sensor's view: (x, y, spread, weight)."""
+    rng = random.Random(f"{sensor_id}/spots")  # noqa: S311 (made-up data)
+    door = (rng.choice((0.06, 0.94)), rng.uniform(0.25, 0.75), 0.03, 0.15)
+    tables = tuple(
+        (rng.uniform(0.25, 0.75), rng.uniform(0.2, 0.8), rng.uniform(0.05, 0.09), 1.0)
+        for _ in range(rng.randint(2, 3))
+    )
+    return (door, *tables)
+
+
+@lru_cache(maxsize=4096)
+def _seats(sensor_id: str, stay: int, people: int) -> tuple[tuple[float, float], ...]:
+    """Where each of the first ``people`` people sits during one stay."""
+    rng = random.Random(f"{sensor_id}/{stay}")  # noqa: S311
+    spots = _spots(sensor_id)
+    weights = [spot[3] for spot in spots]
+    seats = []
+    for _ in range(people):
+        x, y, spread, _weight = rng.choices(spots, weights)[0]
+        seats.append((rng.gauss(x, spread), rng.gauss(y, spread)))
+    return tuple(seats)
+
+
+def _positions(sensor: Sensor, minute: int, people: int) -> list[list[float]]:
+    if not people:
+        return []
+    seats = _seats(sensor.id, minute // _STAY_MINUTES, people)
+    rng = random.Random(f"{sensor.id}/{minute}")  # noqa: S311
+    return [
+        [
+            min(0.99, max(0.01, round(x + rng.gauss(0, 0.01), 4))),
+            min(0.99, max(0.01, round(y + rng.gauss(0, 0.01), 4))),
+        ]
+        for x, y in seats
+    ]
+
+
+def _sensor_people(query: DetectionsQuery) -> dict[str, list[int]]:
+    """Per sensor, the people it saw in each minute of the range."""
+    counts = {}
+    rooms = {}
+    for sensor in query.sensors:
+        room = WORLD.get(sensor.room_id)
+        if room.id not in rooms:
+            fields, _ = series_minutes(kind="room", asset=room, start=query.start, stop=query.stop)
+            rooms[room.id] = fields["occupancy"]
+        online = [s.id for s in WORLD.presence_sensors_of(room.id) if s.is_online]
+        if sensor.id not in online:
+            counts[sensor.id] = [0] * (query.stop - query.start)
+            continue
+        index, share = online.index(sensor.id), len(online)
+        counts[sensor.id] = [(people + index) // share for people in rooms[room.id]]
+    return counts
+
+
+def _sample_minute(function: str, first: int, last: int) -> int:
+    if function == "first":
+        return first
+    if function == "last":
+        return last
+    return (first + last) // 2
+
+
+def detections_build(*, query: DetectionsQuery) -> dict:
+    """The response body of a detections request."""
+    if query.start >= query.stop:
+        return {data_type: [] for data_type in query.data_types}
+    people = _sensor_people(query)
+    first_window = query.start - query.start % query.every
+    windows = range(first_window, query.stop, query.every)
+    result: dict[str, list] = {data_type: [] for data_type in query.data_types}
+    for window in windows:
+        first, last = max(window, query.start), min(window + query.every, query.stop) - 1
+        for sensor in query.sensors:
+            counts = people[sensor.id]
+            jitter_ms = hashlib.sha256(sensor.id.encode()).digest()[0] * 3
+            if "detections_local" in result:
+                minute = _sample_minute(query.function, first, last)
+                value = _positions(sensor, minute, counts[minute - query.start])
+                if value or not query.omit_empty:
+                    result["detections_local"].append(
+                        {
+                            "start_time": window * 60_000,
+                            "sample_time": minute * 60_000 + jitter_ms,
+                            "mac_address": sensor.mac_address,
+                            "value": value,
+                        }
+                    )
+            if "heatmap" in result:
+                grid = [[0] * HEATMAP_CELLS for _ in range(HEATMAP_CELLS)]
+                for minute in range(first, last + 1):
+                    for x, y in _positions(sensor, minute, counts[minute - query.start]):
+                        grid[int(y * HEATMAP_CELLS)][int(x * HEATMAP_CELLS)] += 1
+                if any(any(row) for row in grid) or not query.omit_empty:
+                    result["heatmap"].append(
+                        {
+                            "start_time": window * 60_000,
+                            "stop_time": (window + query.every) * 60_000,
+                            "mac_address": sensor.mac_address,
+                            "value": grid,
+                        }
+                    )
+    return result
