@@ -6,4 +6,5 @@ app_name = "occupancy"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("occupancy.csv", views.dashboard_csv, name="dashboard_csv"),
 ]

@@ -1,12 +1,60 @@
 """The property managers' occupancy dashboard."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import csv
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from occupancy.forms import DashboardChoiceForm
 from occupancy.roles import manager_required
+from occupancy.selectors import dashboard_get, floor_chart_get
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 @require_GET
 @manager_required
-def dashboard(request):
-    return render(request, "occupancy/dashboard.html")
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole page, or only its figures for the page's refresh every minute."""
+    choice = DashboardChoiceForm(request.GET).choice()
+    board = dashboard_get(**choice, numbers_only=bool(request.htmx))
+    template = "occupancy/dashboard.html#numbers" if request.htmx else "occupancy/dashboard.html"
+    response = render(request, template, {"board": board})
+    patch_vary_headers(response, ("HX-Request",))
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_GET
+@manager_required
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    """The numbers of the floor's chart as shown, one row per window, in the site's time."""
+    choice = DashboardChoiceForm(request.GET).choice()
+    chart = floor_chart_get(
+        building_id=choice["building_id"],
+        floor_id=choice["floor_id"],
+        range_name=choice["range_name"],
+    )
+    if chart is None:
+        response = HttpResponse(
+            "Occupancy figures are unavailable right now; please try again in a minute.\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "60"
+        return response
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = slugify(f"occupancy {chart.floor_name} {chart.range.name}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(chart.header())
+    for moment, values in chart.rows():
+        writer.writerow([moment.isoformat(), *("" if value is None else value for value in values)])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

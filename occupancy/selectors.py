@@ -1,0 +1,635 @@
+"""Reads for the occupancy dashboard: cards, charts, traffic and heatmaps in the site's time."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.utils import timezone
+
+from occupancy.butlr.detections import Detection, DetectionsQuery
+from occupancy.butlr.reporting import ReportingQuery, ReportingRow, Window
+from occupancy.butlr.topology import Building, Floor, Room, Sensor, Site, Topology
+from occupancy.services import Fetched, detections_fetch, reporting_fetch, topology_fetch
+
+QUIET_BELOW = 0.30
+BUSY_FROM = 0.70
+HEATMAP_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Range:
+    name: str
+    label: str
+    every: str
+    step: timedelta
+
+
+RANGES = {
+    "today": Range("today", "Today", "5m", timedelta(minutes=5)),
+    "24h": Range("24h", "Last 24 hours", "5m", timedelta(minutes=5)),
+    "7d": Range("7d", "Last 7 days", "1h", timedelta(hours=1)),
+}
+DEFAULT_RANGE = "today"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the figures on screen are: ``problem`` is why they are not."""
+
+    problem: str | None = None
+    as_of: datetime | None = None
+
+    @classmethod
+    def of(cls, fetched: Iterable[Fetched]) -> Freshness:
+        failed = [item for item in fetched if item.problem]
+        if not failed:
+            return cls()
+        kept = [item.as_of for item in failed if item.as_of is not None]
+        return cls(problem=failed[0].problem, as_of=min(kept) if kept else None)
+
+
+@dataclass(frozen=True)
+class SpaceCard:
+    """The numbers of one floor or room: now, against capacity, and today's peak."""
+
+    id: str
+    name: str
+    kind: str
+    capacity: int | None
+    current: int | None
+    peak: int | None = None
+    peak_at: datetime | None = None
+    incomplete: bool = False
+
+    @property
+    def utilization(self) -> int | None:
+        if self.current is None or not self.capacity:
+            return None
+        return math.floor(self.current / self.capacity * 100 + 0.5)
+
+    @property
+    def busyness(self) -> str | None:
+        if self.current is None or not self.capacity:
+            return None
+        share = self.current / self.capacity
+        if share < QUIET_BELOW:
+            return "quiet"
+        return "moderate" if share < BUSY_FROM else "busy"
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    id: str
+    label: str
+    mean: tuple[float | None, ...]
+    max: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A floor and its rooms over a range: the chart, its table and its CSV share it."""
+
+    floor_name: str
+    range: Range
+    timezone: str
+    times: tuple[datetime, ...]
+    series: tuple[ChartSeries, ...]
+
+    def json_data(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "range": self.range.name,
+            "times": [int(moment.timestamp()) for moment in self.times],
+            "series": [
+                {"id": item.id, "label": item.label, "mean": item.mean, "max": item.max}
+                for item in self.series
+            ],
+        }
+
+    def header(self) -> list[str]:
+        columns = ["Time"]
+        for item in self.series:
+            columns += [f"{item.label} mean", f"{item.label} max"]
+        return columns
+
+    def rows(self) -> list[tuple[datetime, list[float | None]]]:
+        return [
+            (moment, [value for item in self.series for value in (item.mean[i], item.max[i])])
+            for i, moment in enumerate(self.times)
+        ]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """People counted through a floor's entrances today and in the last hour."""
+
+    entrances: tuple[Sensor, ...]
+    came_in: int | None
+    went_out: int | None
+    last_hour_in: int | None
+    last_hour_out: int | None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    column: int
+    row: int
+    count: int
+    level: int
+
+    @property
+    def x(self) -> int:
+        return self.column * 100 // HEATMAP_SIZE
+
+    @property
+    def y(self) -> int:
+        return self.row * 100 // HEATMAP_SIZE
+
+
+@dataclass(frozen=True)
+class SensorHeatmap:
+    """Where one sensor saw people, binned over its field of view."""
+
+    sensor: Sensor
+    cells: tuple[HeatCell, ...]
+    total: int
+    summary: str
+
+    @property
+    def cell_size(self) -> int:
+        return 100 // HEATMAP_SIZE
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    room: Room
+    sensors: tuple[SensorHeatmap, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    buildings: list[tuple[Site, Building]]
+    site: Site | None
+    building: Building | None
+    floor: Floor | None
+    room: Room | None
+    range: Range
+    timezone: ZoneInfo
+    now: datetime
+    floors: tuple[SpaceCard, ...] = ()
+    rooms: tuple[SpaceCard, ...] = ()
+    traffic: Traffic | None = None
+    chart: Chart | None = None
+    heatmap: Heatmap | None = None
+    freshness: Freshness = field(default_factory=Freshness)
+
+    @property
+    def ranges(self) -> list[Range]:
+        return list(RANGES.values())
+
+
+def dashboard_get(
+    *,
+    building_id: str | None = None,
+    floor_id: str | None = None,
+    room_id: str | None = None,
+    range_name: str | None = None,
+    numbers_only: bool = False,
+) -> Dashboard:
+    """The dashboard for a building and one of its floors (the first ones by default).
+
+    ``numbers_only`` skips the chart and the heatmap, for the page's minute-by-minute
+    refresh of its figures.
+    """
+    topology = topology_fetch()
+    chosen_range = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
+    now = timezone.now()
+    buildings = topology.value.buildings() if topology.value else []
+    site, building = _chosen_building(topology.value, building_id)
+    zone = _zone(site.timezone if site else None)
+    if building is None or not building.floors:
+        return Dashboard(
+            buildings=buildings,
+            site=site,
+            building=building,
+            floor=None,
+            room=None,
+            range=chosen_range,
+            timezone=zone,
+            now=now.astimezone(zone),
+            freshness=Freshness.of([topology]),
+        )
+    floor = building.floor(floor_id or "") or building.floors[0]
+    room = floor.room(room_id or "") or _heatmap_room(floor)
+    fetched: list[Fetched] = [topology]
+    floors, rooms = _cards(building=building, floor=floor, now=now, zone=zone, fetched=fetched)
+    traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
+    chart = heatmap = None
+    if not numbers_only:
+        chart = _chart(
+            building=building, floor=floor, chosen=chosen_range, now=now, zone=zone, fetched=fetched
+        )
+        heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
+    return Dashboard(
+        buildings=buildings,
+        site=site,
+        building=building,
+        floor=floor,
+        room=room,
+        range=chosen_range,
+        timezone=zone,
+        now=now.astimezone(zone),
+        floors=floors,
+        rooms=rooms,
+        traffic=traffic,
+        chart=chart,
+        heatmap=heatmap,
+        freshness=Freshness.of(fetched),
+    )
+
+
+def floor_chart_get(
+    *, building_id: str | None, floor_id: str | None, range_name: str | None
+) -> Chart | None:
+    """The chart data of a floor and its rooms: what the dashboard draws, for download."""
+    topology = topology_fetch()
+    site, building = _chosen_building(topology.value, building_id)
+    if building is None or not building.floors:
+        return None
+    floor = building.floor(floor_id or "") or building.floors[0]
+    chosen = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
+    return _chart(
+        building=building,
+        floor=floor,
+        chosen=chosen,
+        now=timezone.now(),
+        zone=_zone(site.timezone),
+        fetched=[],
+    )
+
+
+def day_start(*, moment: datetime, zone: ZoneInfo) -> datetime:
+    """Local midnight of the day ``moment`` falls on, in ``zone``."""
+    return datetime.combine(moment.astimezone(zone).date(), clock_time.min, tzinfo=zone)
+
+
+def window_floor(*, moment: datetime, zone: ZoneInfo, every: str) -> datetime:
+    """The start of the window of length ``every`` (1m, 5m or 1h) holding ``moment``."""
+    local = moment.astimezone(zone).replace(second=0, microsecond=0)
+    minutes = Window(every=every, function="max").seconds // 60
+    if minutes >= 60:
+        return local.replace(minute=0)
+    return local.replace(minute=local.minute - local.minute % minutes)
+
+
+def _chosen_building(
+    topology: Topology | None, building_id: str | None
+) -> tuple[Site | None, Building | None]:
+    if topology is None:
+        return None, None
+    buildings = topology.buildings()
+    if not buildings:
+        return None, None
+    return topology.building(building_id or "") or buildings[0]
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _heatmap_room(floor: Floor) -> Room | None:
+    return next((room for room in floor.rooms if room.sensors), None)
+
+
+def _rows(fetched: Fetched[list[ReportingRow]]) -> list[ReportingRow]:
+    return fetched.value or []
+
+
+def _current(
+    *, measurement: str, key: str, spaces: tuple[str, ...], now: datetime, zone: ZoneInfo
+) -> Fetched[list[ReportingRow]]:
+    # Butlr's "current occupancy": the median of 1-minute medians over the last 5 minutes.
+    stop = window_floor(moment=now, zone=zone, every="1m")
+    query = ReportingQuery(
+        measurement=measurement,
+        start=stop - timedelta(minutes=5),
+        stop=stop,
+        spaces=spaces,
+        group_by=(key,),
+        window=Window(every="1m", function="median", timezone=zone.key),
+    )
+    return reporting_fetch(query=query, slot="now")
+
+
+def _series(
+    *,
+    measurement: str,
+    key: str,
+    spaces: tuple[str, ...],
+    chosen: Range,
+    function: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Fetched[list[ReportingRow]] | None:
+    """Per-window values over a range; only complete windows, so the query stays the same
+    (and cached) until the next window closes."""
+    stop = window_floor(moment=now, zone=zone, every=chosen.every)
+    if chosen.name == "today":
+        start = day_start(moment=now, zone=zone)
+        slot = f"today:{start.date().isoformat()}"
+    else:
+        start = stop - (timedelta(days=7) if chosen.name == "7d" else timedelta(hours=24))
+        slot = chosen.name
+    if stop <= start:
+        return None
+    query = ReportingQuery(
+        measurement=measurement,
+        start=start,
+        stop=stop,
+        spaces=spaces,
+        group_by=(key, "time"),
+        window=Window(every=chosen.every, function=function, timezone=zone.key),
+    )
+    return reporting_fetch(query=query, slot=slot)
+
+
+def _people(value: float | None) -> int | None:
+    return None if value is None else math.floor(value + 0.5)
+
+
+def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetime]]:
+    peaks: dict[str, tuple[float, datetime]] = {}
+    timed = [(row.time, row) for row in rows if row.time is not None]
+    for moment, row in sorted(timed, key=lambda item: item[0]):
+        space, value = row.get(key), row.stats.max
+        if space is None or value is None:
+            continue
+        # The earliest moment wins a tie: "busiest since 9:05".
+        if space not in peaks or value > peaks[space][0]:
+            peaks[space] = (value, moment)
+    return peaks
+
+
+def _cards(
+    *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched]
+) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...]]:
+    floor_ids = tuple(item.id for item in building.floors)
+    today = RANGES["today"]
+    floors_now = _current(
+        measurement="floor_occupancy", key="space_id", spaces=floor_ids, now=now, zone=zone
+    )
+    rooms_now = _current(
+        measurement="room_occupancy", key="room_id", spaces=(floor.id,), now=now, zone=zone
+    )
+    floors_today = _series(
+        measurement="floor_occupancy",
+        key="space_id",
+        spaces=floor_ids,
+        chosen=today,
+        function="max",
+        now=now,
+        zone=zone,
+    )
+    rooms_today = _series(
+        measurement="room_occupancy",
+        key="room_id",
+        spaces=(floor.id,),
+        chosen=today,
+        function="max",
+        now=now,
+        zone=zone,
+    )
+    fetched += [item for item in (floors_now, rooms_now, floors_today, rooms_today) if item]
+    floor_cards = _space_cards(
+        spaces=building.floors,
+        kind="floor",
+        now_rows=_rows(floors_now),
+        today_rows=_rows(floors_today) if floors_today else [],
+        key="space_id",
+        zone=zone,
+    )
+    room_cards = _space_cards(
+        spaces=floor.rooms,
+        kind="room",
+        now_rows=_rows(rooms_now),
+        today_rows=_rows(rooms_today) if rooms_today else [],
+        key="room_id",
+        zone=zone,
+    )
+    return floor_cards, room_cards
+
+
+def _space_cards(
+    *,
+    spaces: Iterable[Floor | Room],
+    kind: str,
+    now_rows: list[ReportingRow],
+    today_rows: list[ReportingRow],
+    key: str,
+    zone: ZoneInfo,
+) -> tuple[SpaceCard, ...]:
+    current = {row.get(key): row for row in now_rows}
+    peaks = _peaks(today_rows, key)
+    cards = []
+    for space in spaces:
+        row = current.get(space.id)
+        peak = peaks.get(space.id)
+        cards.append(
+            SpaceCard(
+                id=space.id,
+                name=space.name,
+                kind=kind,
+                capacity=space.capacity.max,
+                current=_people(row.stats.median) if row else None,
+                peak=_people(peak[0]) if peak else None,
+                peak_at=peak[1].astimezone(zone) if peak else None,
+                incomplete=bool(row and row.data_incomplete),
+            )
+        )
+    return tuple(cards)
+
+
+def _chart(
+    *,
+    building: Building,
+    floor: Floor,
+    chosen: Range,
+    now: datetime,
+    zone: ZoneInfo,
+    fetched: list[Fetched],
+) -> Chart:
+    floor_ids = tuple(item.id for item in building.floors)
+    by_function: dict[str, tuple[dict, dict]] = {}
+    for function in ("mean", "max"):
+        floors = _series(
+            measurement="floor_occupancy",
+            key="space_id",
+            spaces=floor_ids,
+            chosen=chosen,
+            function=function,
+            now=now,
+            zone=zone,
+        )
+        rooms = _series(
+            measurement="room_occupancy",
+            key="room_id",
+            spaces=(floor.id,),
+            chosen=chosen,
+            function=function,
+            now=now,
+            zone=zone,
+        )
+        fetched += [item for item in (floors, rooms) if item]
+        by_function[function] = (
+            _values(_rows(floors) if floors else [], "space_id", function),
+            _values(_rows(rooms) if rooms else [], "room_id", function),
+        )
+    times: set[datetime] = set()
+    for floor_values, room_values in by_function.values():
+        for values in (*floor_values.values(), *room_values.values()):
+            times.update(values)
+    ordered = tuple(sorted(times))
+    spaces = [(floor.id, f"{floor.name} (whole floor)", 0)] + [
+        (room.id, room.name, 1) for room in floor.rooms
+    ]
+    series = tuple(
+        ChartSeries(
+            id=space_id,
+            label=label,
+            mean=tuple(by_function["mean"][index].get(space_id, {}).get(t) for t in ordered),
+            max=tuple(by_function["max"][index].get(space_id, {}).get(t) for t in ordered),
+        )
+        for space_id, label, index in spaces
+    )
+    return Chart(
+        floor_name=floor.name,
+        range=chosen,
+        timezone=zone.key,
+        times=tuple(moment.astimezone(zone) for moment in ordered),
+        series=series,
+    )
+
+
+def _values(
+    rows: list[ReportingRow], key: str, function: str
+) -> dict[str, dict[datetime, float | None]]:
+    """Each space's value per window; a window's group holds that one windowed value, so
+    the statistic named after the window function is the value itself."""
+    values: dict[str, dict[datetime, float | None]] = defaultdict(dict)
+    for row in rows:
+        space, moment = row.get(key), row.time
+        if space is None or moment is None:
+            continue
+        value = getattr(row.stats, function)
+        values[space][moment] = None if value is None else round(value, 2)
+    return values
+
+
+def _traffic(
+    *, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched]
+) -> Traffic | None:
+    if not floor.entrances:
+        return None
+    today = _series(
+        measurement="traffic",
+        key="field",
+        spaces=(floor.id,),
+        chosen=RANGES["today"],
+        function="sum",
+        now=now,
+        zone=zone,
+    )
+    if today is None:
+        return Traffic(floor.entrances, 0, 0, 0, 0)
+    fetched.append(today)
+    if today.value is None:
+        return Traffic(floor.entrances, None, None, None, None)
+    hour_ago = window_floor(moment=now, zone=zone, every="5m") - timedelta(hours=1)
+    totals = {"in": 0.0, "out": 0.0}
+    last_hour = {"in": 0.0, "out": 0.0}
+    for row in today.value:
+        direction, value = row.get("field"), row.stats.sum
+        if direction not in totals or value is None:
+            continue
+        totals[direction] += value
+        if row.time and row.time >= hour_ago:
+            last_hour[direction] += value
+    return Traffic(
+        entrances=floor.entrances,
+        came_in=_people(totals["in"]),
+        went_out=_people(totals["out"]),
+        last_hour_in=_people(last_hour["in"]),
+        last_hour_out=_people(last_hour["out"]),
+    )
+
+
+def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched]) -> Heatmap:
+    stop = window_floor(moment=now, zone=ZoneInfo("UTC"), every="1m")
+    query = DetectionsQuery(start=stop - timedelta(hours=1), stop=stop, room_id=room.id)
+    detections = detections_fetch(query=query, slot="last-hour")
+    fetched.append(detections)
+    by_sensor: dict[str, list[Detection]] = defaultdict(list)
+    for detection in detections.value or []:
+        by_sensor[detection.mac_address.lower()].append(detection)
+    sensors = [sensor for sensor in room.sensors if sensor.mode != "traffic"] or list(room.sensors)
+    return Heatmap(
+        room=room,
+        sensors=tuple(
+            _sensor_heatmap(sensor, by_sensor.get(sensor.mac_address.lower(), []))
+            for sensor in sensors
+        ),
+    )
+
+
+_AREA_ROWS = ("top", "middle", "bottom")
+_AREA_COLUMNS = ("left", "centre", "right")
+
+
+def _sensor_heatmap(sensor: Sensor, detections: list[Detection]) -> SensorHeatmap:
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    areas: dict[tuple[int, int], int] = defaultdict(int)
+    for detection in detections:
+        for x, y in detection.points:
+            column = min(int(x * HEATMAP_SIZE), HEATMAP_SIZE - 1)
+            row = min(int(y * HEATMAP_SIZE), HEATMAP_SIZE - 1)
+            counts[column, row] += 1
+            areas[min(int(y * 3), 2), min(int(x * 3), 2)] += 1
+    total = sum(counts.values())
+    busiest = max(counts.values(), default=0)
+    cells = tuple(
+        HeatCell(
+            column=column,
+            row=row,
+            count=counts[column, row],
+            level=math.ceil(counts[column, row] / busiest * 5) if busiest else 0,
+        )
+        for row in range(HEATMAP_SIZE)
+        for column in range(HEATMAP_SIZE)
+    )
+    if not total:
+        summary = "Nobody was seen here in the last hour."
+    else:
+        (area_row, area_column), in_area = max(areas.items(), key=lambda item: item[1])
+        area = (
+            "the centre"
+            if (area_row, area_column) == (1, 1)
+            else f"the {_AREA_ROWS[area_row]} {_AREA_COLUMNS[area_column]}"
+        )
+        share = math.floor(in_area / total * 100 + 0.5)
+        positions = "position" if total == 1 else "positions"
+        summary = (
+            f"{total} {positions} seen in the last hour; the busiest area was {area} "
+            f"of the sensor's view ({share} % of them)."
+        )
+    return SensorHeatmap(sensor=sensor, cells=cells, total=total, summary=summary)

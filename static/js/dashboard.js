@@ -1,0 +1,70 @@
+/* The occupancy dashboard's chart: draws the numbers of the json_script element with uPlot.
+   The page works without it: the same numbers are in the table and the CSV download. */
+(function () {
+  "use strict";
+
+  var COLOURS = ["#1f3a5f", "#0b6e4f", "#a4262c", "#8a5a00", "#6b3fa0", "#00708a", "#b3446c", "#4d5d00"];
+
+  function seriesOptions(data) {
+    var options = [{ label: "Time" }];
+    data.series.forEach(function (item, index) {
+      var colour = COLOURS[index % COLOURS.length];
+      options.push({ label: item.label + " mean", stroke: colour, width: index === 0 ? 3 : 2 });
+      options.push({ label: item.label + " max", stroke: colour, width: 1, dash: [6, 4] });
+    });
+    return options;
+  }
+
+  function columns(data) {
+    var result = [data.times];
+    data.series.forEach(function (item) {
+      result.push(item.mean);
+      result.push(item.max);
+    });
+    return result;
+  }
+
+  function draw(container, data) {
+    var width = Math.max(container.clientWidth, 280);
+    var options = {
+      width: width,
+      height: width < 600 ? 260 : 340,
+      tzDate: function (seconds) {
+        return uPlot.tzDate(new Date(seconds * 1000), data.timezone);
+      },
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+      axes: [{}, { label: "People" }],
+      series: seriesOptions(data),
+      legend: { live: true },
+    };
+    return new uPlot(options, columns(data), container);
+  }
+
+  function start() {
+    var container = document.getElementById("occupancy-chart");
+    var source = document.getElementById("occupancy-chart-data");
+    if (!container || !source || typeof uPlot === "undefined") {
+      return;
+    }
+    var data = JSON.parse(source.textContent);
+    if (!data.times.length) {
+      container.textContent = "No figures for this range yet.";
+      return;
+    }
+    var chart = draw(container, data);
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(function () {
+        var width = Math.max(container.clientWidth, 280);
+        chart.setSize({ width: width, height: width < 600 ? 260 : 340 });
+      }, 150);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
