@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from sandbox.butlr.reporting import EVERY, FUNCTIONS, ReportingError, moment_parse
-from sandbox.butlr.series import epoch_minute, series_minutes
+from sandbox.butlr.series import epoch_minute_ceil, series_minutes
 from sandbox.butlr.world import WORLD, Sensor
 
 DATA_TYPES = ("detections_local", "heatmap")
@@ -65,8 +65,8 @@ def detections_query_parse(*, body: object, now: datetime) -> DetectionsQuery:
     if function not in FUNCTIONS:
         raise ReportingError(f"window.function {function!r} is not one of {', '.join(FUNCTIONS)}.")
     sensors = _sensors(filters)
-    start_minute = epoch_minute(start + timedelta(seconds=59))
-    stop_minute = min(epoch_minute(stop + timedelta(seconds=59)), epoch_minute(now) + 1)
+    start_minute = epoch_minute_ceil(start)
+    stop_minute = min(epoch_minute_ceil(stop), epoch_minute_ceil(now))
     if len(sensors) * (stop_minute - start_minute) > MAX_SENSOR_MINUTES:
         raise ReportingError("That asks for too much at once: choose a room or a shorter range.")
     return DetectionsQuery(

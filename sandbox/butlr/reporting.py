@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sandbox.butlr.series import (
     DAY,
     day_bounds,
-    epoch_minute,
+    epoch_minute_ceil,
     local_date,
     local_minutes,
     series_minutes,
@@ -222,8 +222,8 @@ def query_parse(*, body: object, now: datetime) -> Query:
             raise ReportingError("group_by.order names a key twice.")
 
     # Whole minutes: a point at minute m counts people during [m, m+1).
-    start_minute = math.ceil(start.timestamp() / 60)
-    stop_minute = math.ceil(stop.timestamp() / 60)
+    start_minute = epoch_minute_ceil(start)
+    stop_minute = epoch_minute_ceil(stop)
     if (stop_minute - start_minute) / EVERY[every] > MAX_WINDOWS:
         raise ReportingError(
             f"That is more than {MAX_WINDOWS} windows per series: use a larger window.every."
@@ -231,8 +231,8 @@ def query_parse(*, body: object, now: datetime) -> Query:
     return Query(
         measurements=tuple(dict.fromkeys(measurements)),
         start=start_minute,
-        # Nothing is known yet about the minutes after this one.
-        stop=min(stop_minute, epoch_minute(now) + 1),
+        # Nothing is known yet about minutes that have not begun.
+        stop=min(stop_minute, epoch_minute_ceil(now)),
         buildings=_ids(filters, "buildings"),
         spaces=_ids(filters, "spaces"),
         rooms=_ids(filters, "rooms"),

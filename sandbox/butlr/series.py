@@ -41,6 +41,12 @@ def epoch_minute(moment: datetime) -> int:
     return math.floor(moment.timestamp() / 60)
 
 
+def epoch_minute_ceil(moment: datetime) -> int:
+    """The first whole minute at or after ``moment``: a range [start, stop) holds the minutes
+    from ``epoch_minute_ceil(start)`` up to, not including, ``epoch_minute_ceil(stop)``."""
+    return math.ceil(moment.timestamp() / 60)
+
+
 def local_date(minute: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(minute * 60, tz).date()
 
