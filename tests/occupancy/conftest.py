@@ -146,6 +146,8 @@ class FakeButlr:
         self.reporting_bodies = []
         self.detections_bodies = []
         self.graphql_calls = 0
+        # When set, answers every reporting and detections call instead (it may raise).
+        self.fault = None
 
     def graphql(self, request):
         self.graphql_calls += 1
@@ -153,6 +155,8 @@ class FakeButlr:
 
     def detections(self, request):
         self.detections_bodies.append(json.loads(request.body))
+        if self.fault:
+            return self.fault(request)
         points = [[0.05, 0.05], [0.07, 0.02], [0.95, 0.95]]
         item = {"start_time": 0, "sample_time": 1000, "mac_address": SENSOR_A, "value": points}
         return 200, {}, json.dumps({"detections_local": [item, {**item, "value": [[0.06, 0.04]]}]})
@@ -160,6 +164,8 @@ class FakeButlr:
     def reporting(self, request):
         body = json.loads(request.body)
         self.reporting_bodies.append(body)
+        if self.fault:
+            return self.fault(request)
         query = body["filter"]
         measurement = query["measurements"][0]
         order = body.get("group_by", {}).get("order", [])

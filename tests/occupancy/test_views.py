@@ -1,0 +1,333 @@
+"""Tests of the occupancy dashboard's pages against a fake Butlr."""
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+import time_machine
+from django.urls import reverse
+
+from tests.occupancy.conftest import FLOOR_1, FLOOR_2, ROOM_B, fake_value
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("occupancy:dashboard")
+CSV_URL = reverse("occupancy:dashboard_csv")
+# 09:02:30 in Chicago (CST, UTC-6).
+MOMENT = datetime(2026, 11, 23, 15, 2, 30, tzinfo=UTC)
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def _chart_data(response) -> dict:
+    found = re.search(
+        r'<script id="occupancy-chart-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    return json.loads(found.group(1))
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_residents_are_refused(resident_client, fake_butlr):
+    assert resident_client.get(URL).status_code == 403
+    assert resident_client.get(CSV_URL).status_code == 403
+    assert fake_butlr.reporting_bodies == []
+
+
+def test_the_csv_is_for_managers_only(client):
+    response = client.get(CSV_URL)
+
+    assert response.status_code == 302
+
+
+def test_cards_show_occupancy_against_capacity(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    text = _text(response)
+    # Ground floor: 18 of 40; Quiet room 2 of 10; Meeting room 15 of 20.
+    assert '<span class="space-figure">18</span> people now' in text
+    assert "45 % of 40" in text
+    assert '20 % of 10</span> <span class="busyness">Quiet' in text
+    assert '75 % of 20</span> <span class="busyness">Busy' in text
+    assert '45 % of 40</span> <span class="busyness">Moderate' in text
+    assert "No capacity set" in text  # the second floor has none
+    board = response.context["board"]
+    assert [card.current for card in board.floors] == [18, 3]
+    assert [(card.name, card.busyness) for card in board.rooms] == [
+        ("Quiet room", "quiet"),
+        ("Meeting room", "busy"),
+    ]
+
+
+def test_current_occupancy_is_the_median_of_one_minute_medians_over_five_minutes(
+    manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False):
+        manager_client.get(URL)
+
+    now_queries = [body for body in fake_butlr.reporting_bodies if body["window"]["every"] == "1m"]
+    assert {tuple(body["filter"]["measurements"]) for body in now_queries} == {
+        ("floor_occupancy",),
+        ("room_occupancy",),
+    }
+    for body in now_queries:
+        assert body["window"] == {
+            "every": "1m",
+            "function": "median",
+            "timezone": "America/Chicago",
+        }
+        assert body["filter"]["start"] == "2026-11-23T14:57:00Z"
+        assert body["filter"]["stop"] == "2026-11-23T15:02:00Z"
+
+
+def test_todays_peak_and_when(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    windows = [start + timedelta(minutes=5 * i) for i in range(12 * 9)]
+    values = [fake_value(ROOM_B, moment, "max") for moment in windows]
+    peak = max(values)
+    when = windows[values.index(peak)]
+    card = response.context["board"].rooms[1]
+    assert (card.peak, card.peak_at) == (peak, when)
+    assert f"Today's peak: {peak} at <time" in _text(response)
+
+
+def test_the_page_polls_for_its_numbers_every_minute(manager_client, fake_butlr):
+    response = manager_client.get(URL + f"?floor={FLOOR_1}")
+
+    assert 'hx-trigger="every 60s"' in response.content.decode()
+    assert f'hx-get="{URL}?floor={FLOOR_1}"' in response.content.decode()
+
+
+def test_an_htmx_request_gets_only_the_numbers(manager_client, fake_butlr):
+    response = manager_client.get(URL, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="numbers"')
+    assert "<html" not in html
+    assert "occupancy-chart-data" not in html
+    assert "18</span> people now" in html
+    assert "HX-Request" in response["Vary"]
+    # The chart's and heatmap's queries are not asked for.
+    assert {body["window"]["function"] for body in fake_butlr.reporting_bodies} == {
+        "median",
+        "max",
+        "sum",
+    }
+    assert fake_butlr.detections_bodies == []
+
+
+def test_two_page_loads_ask_butlr_once_per_query(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        manager_client.get(URL)
+        first = list(fake_butlr.reporting_bodies)
+        manager_client.get(URL)
+
+    assert len(first) > 0
+    assert fake_butlr.reporting_bodies == first
+    assert len({json.dumps(body, sort_keys=True) for body in first}) == len(first)
+    assert fake_butlr.graphql_calls == 1
+    assert len(fake_butlr.detections_bodies) == 1
+
+
+def test_a_new_minute_asks_again_only_for_the_current_figures(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        asked = len(fake_butlr.reporting_bodies)
+        clock.shift(timedelta(seconds=60))
+        manager_client.get(URL)
+
+    again = fake_butlr.reporting_bodies[asked:]
+    assert {body["window"]["every"] for body in again} == {"1m"}
+    assert len(again) == 2
+
+
+def test_the_csv_holds_the_charts_numbers(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        page = manager_client.get(URL + "?range=24h")
+        download = manager_client.get(CSV_URL + "?range=24h")
+
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    assert "attachment" in download["Content-Disposition"]
+    chart = _chart_data(page)
+    header, *rows = list(csv.reader(io.StringIO(download.content.decode())))
+    expected_header = ["Time"]
+    for series in chart["series"]:
+        expected_header += [f"{series['label']} mean", f"{series['label']} max"]
+    assert header == expected_header
+    assert len(rows) == len(chart["times"]) == 288
+    for index, row in enumerate(rows):
+        moment = datetime.fromisoformat(row[0])
+        assert int(moment.timestamp()) == chart["times"][index]
+        assert moment.utcoffset() == timedelta(hours=-6)
+        expected = []
+        for series in chart["series"]:
+            expected += [series["mean"][index], series["max"][index]]
+        assert [float(value) if value else None for value in row[1:]] == expected
+
+
+def test_the_chart_has_the_floor_and_its_rooms_with_mean_and_max(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + f"?floor={FLOOR_2}&range=7d")
+
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == [
+        "Second floor (whole floor)",
+        "Lounge",
+    ]
+    assert len(chart["times"]) == 7 * 24
+    assert chart["times"][1] - chart["times"][0] == 3600
+    first = datetime.fromtimestamp(chart["times"][0], tz=UTC)
+    assert chart["series"][1]["mean"][0] == fake_value("room_lounge", first, "mean")
+    assert chart["series"][1]["max"][0] == fake_value("room_lounge", first, "max")
+    table = _text(response)
+    assert '<th scope="col">Lounge mean</th><th scope="col">Lounge max</th>' in table
+
+
+def test_an_unknown_range_or_floor_falls_back_to_the_defaults(manager_client, fake_butlr):
+    response = manager_client.get(URL + "?range=forever&floor=space_nowhere&building=nope")
+
+    board = response.context["board"]
+    assert response.status_code == 200
+    assert (board.range.name, board.floor.id, board.building.id) == (
+        "today",
+        FLOOR_1,
+        "building_tower",
+    )
+
+
+def test_entrance_traffic_is_summed_over_today(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    windows = [start + timedelta(minutes=5 * i) for i in range(12 * 9)]
+    traffic = response.context["board"].traffic
+    assert traffic.came_in == sum(fake_value("in", moment, "sum") for moment in windows)
+    assert traffic.last_hour_out == sum(
+        fake_value("out", moment, "sum") for moment in windows[-12:]
+    )
+    assert "In today" in _text(response)
+
+
+def test_the_heatmap_shows_where_people_were(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    (view,) = response.context["board"].heatmap.sensors
+    assert view.total == 4
+    assert next(cell for cell in view.cells if (cell.column, cell.row) == (0, 0)).count == 3
+    assert "the busiest area was the top left" in view.summary
+    text = _text(response)
+    assert 'role="img" aria-labelledby="heatmap-1-title heatmap-1-desc"' in text
+    assert text.count('class="heat-5"') == 1
+    body = fake_butlr.detections_bodies[0]
+    assert body["filter"]["start"] == "2026-11-23T14:02:00Z"
+    assert body["filter"]["room_id"] == "room_quietroom"
+
+
+def _status(status, headers=None, body=None):
+    def answer(request):
+        return status, headers or {}, json.dumps(body or {"error": f"status {status}"})
+
+    return answer
+
+
+def _raise(exception):
+    def answer(request):
+        raise exception
+
+    return answer
+
+
+FAULTS = {
+    "503": (_status(503), "can't be reached"),
+    "502 html": (lambda request: (502, {}, "<html>nginx</html>"), "can't be reached"),
+    "timeout": (_raise(requests.exceptions.ReadTimeout("slow")), "is slow to answer"),
+    "refused connection": (_raise(requests.exceptions.ConnectionError("no")), "can't be reached"),
+    "429": (_status(429, {"Retry-After": "600"}), "asked us to slow down"),
+    "malformed": (lambda request: (200, {}, '{"data": {"x":'), "couldn't read"),
+    "wrong shape": (lambda request: (200, {}, '{"rows": []}'), "couldn't read"),
+    "401": (_status(401), "did not accept"),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
+def test_when_butlr_fails_the_last_good_figures_stay(manager_client, fake_butlr, fault):
+    answer, notice = fault
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        fake_butlr.fault = answer
+        clock.shift(timedelta(minutes=2))
+        response = manager_client.get(URL)
+        polled = manager_client.get(URL, headers={"HX-Request": "true"})
+
+    assert response.status_code == polled.status_code == 200
+    for page in (response, polled):
+        text = _text(page)
+        assert notice in text
+        assert "Showing the last figures we received, as of 09:02." in text
+        assert "18</span> people now" in text
+        assert "45 % of 40" in text
+
+
+def test_with_no_good_figures_yet_the_page_still_answers(manager_client, fake_butlr):
+    fake_butlr.fault = _status(503)
+
+    response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    text = _text(response)
+    assert "can't be reached" in text
+    assert "There are no figures to show yet." in text
+    assert '<span class="space-figure">\u2013</span>' in text
+
+
+def test_after_a_failure_butlr_is_left_alone_for_a_while(manager_client, fake_butlr, settings):
+    settings.OCCUPANCY_OUTAGE_SECONDS = 30
+    fake_butlr.fault = _status(503)
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        asked = len(fake_butlr.reporting_bodies)
+        clock.shift(timedelta(seconds=10))
+        manager_client.get(URL)
+        assert len(fake_butlr.reporting_bodies) == asked
+        fake_butlr.fault = None
+        clock.shift(timedelta(seconds=25))
+        response = manager_client.get(URL)
+
+    assert len(fake_butlr.reporting_bodies) > asked
+    assert "can't be reached" not in _text(response)
+    # One query failed three times (two retries); the rest were not sent.
+    assert asked == 3
+
+
+def test_without_topology_the_page_explains_and_the_csv_is_unavailable(manager_client, butlr_api):
+    butlr_api.post("https://butlr.test/api/v3/graphql", status=503, json={})
+
+    page = manager_client.get(URL)
+    download = manager_client.get(CSV_URL)
+
+    assert page.status_code == 200
+    assert "can't be reached" in _text(page)
+    assert download.status_code == 503
+    assert download["Retry-After"] == "60"
