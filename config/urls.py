@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # allauth's own connections page would disconnect without revoking at ButterflyMX.
+    path("accounts/3rdparty/", RedirectView.as_view(pattern_name="account")),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("occupancy.urls")),
     path("", include("residents.urls")),

@@ -1,0 +1,37 @@
+"""Store ButterflyMX tokens when allauth completes a connect, a sign-up or a sign-in."""
+
+from allauth.account.signals import user_signed_up
+from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.signals import social_account_added, social_account_updated
+from django.dispatch import receiver
+
+from residents.services import connection_save
+
+
+def _store(sociallogin) -> None:
+    if sociallogin.account.provider != "butterflymx" or sociallogin.token is None:
+        return
+    connection_save(
+        user=sociallogin.user, social_account=sociallogin.account, token=sociallogin.token
+    )
+
+
+@receiver(social_account_added)
+def on_social_account_added(sender, request, sociallogin, **kwargs):
+    _store(sociallogin)
+
+
+@receiver(social_account_updated)
+def on_social_account_updated(sender, request, sociallogin, **kwargs):
+    # During a connect, an account that belongs to someone else is refused afterwards:
+    # nothing may be stored for it.
+    connecting = sociallogin.state.get("process") == AuthProcess.CONNECT
+    if connecting and request.user != sociallogin.user:
+        return
+    _store(sociallogin)
+
+
+@receiver(user_signed_up)
+def on_user_signed_up(sender, request, user, sociallogin=None, **kwargs):
+    if sociallogin is not None:
+        _store(sociallogin)
