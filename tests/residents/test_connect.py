@@ -1,0 +1,211 @@
+"""Connecting a ButterflyMX account: the round trip, and every way it can go wrong."""
+
+from datetime import timedelta
+from io import StringIO
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import time_machine
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.urls import reverse
+
+from residents.butterflymx.client import ButterflyMXClient
+from residents.crypto import token_decrypt
+from residents.models import ButterflyMXConnection
+from tests.factories import UserFactory
+from tests.residents.butterflymx_flow import callback, connect, connect_start, consent
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+
+def assert_nothing_stored(user=None):
+    assert not ButterflyMXConnection.objects.filter(**({"user": user} if user else {})).exists()
+    assert not SocialAccount.objects.filter(**({"user": user} if user else {})).exists()
+
+
+def test_connect_round_trip(bmx_sandbox, resident_client, resident):
+    rosa = bmx_sandbox.world.rosa
+    authorize_url = connect_start(resident_client)
+    query = dict(parse_qsl(urlsplit(authorize_url).query))
+    assert authorize_url.startswith(bmx_sandbox.accounts_url + "/oauth/authorize")
+    assert query["code_challenge_method"] == "S256"
+    assert query["scope"] == "public"
+    assert query["state"]
+
+    response = callback(resident_client, consent(authorize_url, person=rosa))
+
+    assert response.status_code == 302
+    connection = ButterflyMXConnection.objects.get(user=resident)
+    assert connection.social_account.uid == str(rosa.pk)
+    assert connection.display_name == "Rosa Resident"
+    assert not connection.needs_reconnect
+    access_token = token_decrypt(connection.access_token_ciphertext)
+    tenants = ButterflyMXClient(access_token).tenants()
+    assert {tenant.id for tenant in tenants} == {
+        bmx_sandbox.world.rosa_harbor.pk,
+        bmx_sandbox.world.rosa_elm.pk,
+    }
+    page = resident_client.get(reverse("account")).content.decode()
+    assert "Connected" in page
+    assert "Rosa Resident" in page
+
+
+def test_tokens_are_never_stored_in_plaintext(bmx_sandbox, resident_client, resident):
+    connect(resident_client, person=bmx_sandbox.world.rosa)
+    connection = ButterflyMXConnection.objects.get(user=resident)
+    secrets = [
+        token_decrypt(connection.access_token_ciphertext),
+        token_decrypt(connection.refresh_token_ciphertext),
+    ]
+    dump = StringIO()
+    call_command("dumpdata", database="default", stdout=dump)
+    sessions = "".join(str(session.get_decoded()) for session in Session.objects.all())
+    for secret in secrets:
+        assert secret not in dump.getvalue()
+        assert secret not in sessions
+    assert connection.access_token_ciphertext in dump.getvalue()
+
+
+def test_sign_up_with_butterflymx_in_one_step(bmx_sandbox, client):
+    sam = bmx_sandbox.world.sam
+    response = callback(client, consent(connect_start(client, process="login"), person=sam))
+
+    assert response.status_code == 302
+    user = get_user_model().objects.get(email=sam.email)
+    assert ButterflyMXConnection.objects.get(user=user).social_account.uid == str(sam.pk)
+    assert client.get(reverse("home")).wsgi_request.user == user
+
+
+def test_denying_access_stores_nothing(bmx_sandbox, resident_client, resident):
+    redirect = consent(
+        connect_start(resident_client), person=bmx_sandbox.world.rosa, decision="deny"
+    )
+    assert "error=access_denied" in redirect
+    response = callback(resident_client, redirect)
+    response = resident_client.get(response.url)
+    assert "Nothing was saved" in response.content.decode()
+    assert_nothing_stored(resident)
+
+
+@pytest.mark.parametrize("state", [None, "forged-state"])
+def test_a_missing_or_wrong_state_is_refused(bmx_sandbox, resident_client, resident, state):
+    url = urlsplit(consent(connect_start(resident_client), person=bmx_sandbox.world.rosa))
+    params = dict(parse_qsl(url.query))
+    del params["state"]
+    if state:
+        params["state"] = state
+    response = resident_client.get(url.path, params)
+    assert response.status_code == 401
+    assert "Nothing was saved" in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.token") == 0
+    assert_nothing_stored(resident)
+
+
+def test_a_reused_state_and_code_are_refused(bmx_sandbox, resident_client, resident):
+    callback_url = consent(connect_start(resident_client), person=bmx_sandbox.world.rosa)
+    assert callback(resident_client, callback_url).status_code == 302
+    stored = ButterflyMXConnection.objects.get(user=resident).access_token_ciphertext
+
+    replay = callback(resident_client, callback_url)
+
+    assert replay.status_code == 401
+    assert ButterflyMXConnection.objects.get(user=resident).access_token_ciphertext == stored
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+
+
+def test_a_code_already_used_elsewhere_is_refused(bmx_sandbox, resident_client, resident, settings):
+    callback_url = consent(connect_start(resident_client), person=bmx_sandbox.world.rosa)
+    code = dict(parse_qsl(urlsplit(callback_url).query))["code"]
+    stolen = requests.post(
+        f"{bmx_sandbox.accounts_url}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://testserver/accounts/butterflymx/login/callback/",
+            "client_id": settings.BUTTERFLYMX_CLIENT_ID,
+            "client_secret": settings.BUTTERFLYMX_CLIENT_SECRET,
+        },
+        timeout=5,
+    )
+    assert stolen.status_code == 400  # no PKCE verifier: the thief cannot redeem it
+
+    response = callback(resident_client, callback_url)
+    assert response.status_code == 302  # and the resident's own exchange still works
+    assert ButterflyMXConnection.objects.filter(user=resident).exists()
+
+
+def test_an_expired_code_is_refused(bmx_sandbox, resident_client, resident):
+    callback_url = consent(connect_start(resident_client), person=bmx_sandbox.world.rosa)
+    with time_machine.travel(timedelta(minutes=11), tick=True):
+        response = callback(resident_client, callback_url)
+    assert response.status_code == 401
+    assert_nothing_stored(resident)
+
+
+def test_a_rejected_pkce_verifier_stores_nothing(bmx_sandbox, resident_client, resident):
+    authorize_url = connect_start(resident_client)
+    tampered = consent(
+        authorize_url,
+        person=bmx_sandbox.world.rosa,
+        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    )
+    response = callback(resident_client, tampered)
+    assert response.status_code == 401
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert_nothing_stored(resident)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "html", "status": 502},
+        {"kind": "hang", "hang_seconds": 1.0},
+        {"kind": "drop"},
+    ],
+)
+def test_butterflymx_down_or_slow_during_the_exchange(
+    bmx_sandbox, resident_client, resident, settings, fault
+):
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 0.3
+    callback_url = consent(connect_start(resident_client), person=bmx_sandbox.world.rosa)
+    bmx_sandbox.fault(endpoint="butterflymx.token", times=1, **fault)
+
+    response = callback(resident_client, callback_url)
+
+    assert response.status_code == 401
+    assert "connect your ButterflyMX account" in response.content.decode()
+    assert_nothing_stored(resident)
+
+
+def test_an_account_connected_to_another_user_is_refused(bmx_sandbox, resident_client, resident):
+    rosa = bmx_sandbox.world.rosa
+    connect(resident_client, person=rosa)
+    first = ButterflyMXConnection.objects.get(user=resident)
+
+    other = UserFactory()
+    resident_client.force_login(other)
+    response = connect(resident_client, person=rosa)
+    page = resident_client.get(response.url, follow=True).content.decode()
+
+    assert "already connected to another Foyer account" in page
+    assert_nothing_stored(other)
+    after = ButterflyMXConnection.objects.get(user=resident)
+    assert after.access_token_ciphertext == first.access_token_ciphertext
+
+
+def test_reconnecting_replaces_the_tokens(bmx_sandbox, resident_client, resident):
+    connect(resident_client, person=bmx_sandbox.world.rosa)
+    ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+    first = ButterflyMXConnection.objects.get(user=resident).access_token_ciphertext
+
+    connect(resident_client, person=bmx_sandbox.world.rosa)
+
+    connection = ButterflyMXConnection.objects.get(user=resident)
+    assert not connection.needs_reconnect
+    assert connection.access_token_ciphertext != first
+    assert SocialAccount.objects.filter(user=resident).count() == 1

@@ -1,0 +1,178 @@
+"""The one function that hands out a valid ButterflyMX access token, and disconnecting."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.db import connection as db_connection
+from django.urls import reverse
+from django.utils import timezone
+
+from residents.butterflymx.client import (
+    ButterflyMXClient,
+    InvalidGrant,
+    Unauthorized,
+    Unavailable,
+    token_refresh,
+)
+from residents.crypto import token_decrypt
+from residents.models import ButterflyMXConnection
+from residents.services import NotConnected, ReconnectRequired, access_token_get
+from tests.residents.conftest import connection_create
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+
+def expire(user):
+    ButterflyMXConnection.objects.filter(user=user).update(
+        expires_at=timezone.now() + timedelta(seconds=30)
+    )
+
+
+def stored(user) -> tuple[str, str]:
+    connection = ButterflyMXConnection.objects.get(user=user)
+    return (
+        token_decrypt(connection.access_token_ciphertext),
+        token_decrypt(connection.refresh_token_ciphertext),
+    )
+
+
+def test_a_fresh_token_is_handed_out_without_refreshing(bmx_sandbox, connected_resident):
+    access, _ = stored(connected_resident)
+    assert access_token_get(user=connected_resident) == access
+    assert bmx_sandbox.calls("butterflymx.token") == 0
+
+
+def test_a_token_near_expiry_is_refreshed_with_rotation(bmx_sandbox, connected_resident):
+    old_access, old_refresh = stored(connected_resident)
+    expire(connected_resident)
+
+    new_access = access_token_get(user=connected_resident)
+
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert new_access != old_access
+    access, refresh = stored(connected_resident)
+    assert (access, refresh != old_refresh) == (new_access, True)
+    assert len(ButterflyMXClient(new_access).tenants()) == 2
+    connection = ButterflyMXConnection.objects.get(user=connected_resident)
+    assert connection.expires_at > timezone.now() + timedelta(hours=23)
+    with pytest.raises(InvalidGrant):
+        token_refresh(refresh_token=old_refresh)  # rotation: the old one is dead
+
+
+def test_a_rejected_token_is_refreshed_once(bmx_sandbox, connected_resident):
+    old_access, _ = stored(connected_resident)
+
+    new_access = access_token_get(user=connected_resident, rejected=old_access)
+    again = access_token_get(user=connected_resident, rejected=old_access)
+
+    assert new_access != old_access
+    assert again == new_access  # someone already refreshed: no second call
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+
+
+def test_a_refused_refresh_asks_for_reconnect(bmx_sandbox, connected_resident, client):
+    expire(connected_resident)
+    bmx_sandbox.fault(
+        endpoint="butterflymx.token",
+        kind="status",
+        status=400,
+        body={"error": "invalid_grant", "error_description": "revoked"},
+        times=1,
+    )
+    with pytest.raises(ReconnectRequired):
+        access_token_get(user=connected_resident)
+    with pytest.raises(ReconnectRequired):
+        access_token_get(user=connected_resident)  # no second attempt upstream
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert ButterflyMXConnection.objects.get(user=connected_resident).needs_reconnect
+
+    client.force_login(connected_resident)
+    page = client.get(reverse("home")).content.decode()
+    assert "Reconnect ButterflyMX" in page
+
+
+def test_butterflymx_down_during_refresh_keeps_the_tokens(bmx_sandbox, connected_resident):
+    before = stored(connected_resident)
+    expire(connected_resident)
+    bmx_sandbox.fault(endpoint="butterflymx.token", kind="status", status=503)
+
+    with pytest.raises(Unavailable):
+        access_token_get(user=connected_resident)
+
+    assert stored(connected_resident) == before
+    assert not ButterflyMXConnection.objects.get(user=connected_resident).needs_reconnect
+
+
+def test_not_connected(resident):
+    with pytest.raises(NotConnected):
+        access_token_get(user=resident)
+
+
+def test_concurrent_requests_refresh_exactly_once(bmx_sandbox, connected_resident):
+    if db_connection.vendor == "sqlite":
+        pytest.skip("row locks need PostgreSQL; .ci/run runs this on PostgreSQL")
+    expire(connected_resident)
+    bmx_sandbox.fault(endpoint="butterflymx.token", latency_ms=200)
+    results, errors = [], []
+    start = threading.Barrier(8)
+
+    def ask():
+        try:
+            start.wait()
+            results.append(access_token_get(user=connected_resident))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(results) == 8
+    assert len(set(results)) == 1
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert stored(connected_resident)[0] == results[0]
+
+
+def test_disconnect_revokes_and_deletes(bmx_sandbox, connected_resident, client):
+    access, _ = stored(connected_resident)
+    client.force_login(connected_resident)
+    confirm = client.get(reverse("butterflymx_disconnect"))
+    assert "Disconnect ButterflyMX?" in confirm.content.decode()
+
+    response = client.post(reverse("butterflymx_disconnect"), follow=True)
+
+    assert "no longer holds its keys" in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.revoke") == 2
+    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
+    assert not SocialAccount.objects.filter(user=connected_resident).exists()
+    with pytest.raises(Unauthorized):
+        ButterflyMXClient(access).tenants()
+
+
+def test_disconnect_with_butterflymx_down_still_deletes(bmx_sandbox, connected_resident, client):
+    bmx_sandbox.fault(endpoint="butterflymx.revoke", kind="status", status=503)
+    client.force_login(connected_resident)
+
+    response = client.post(reverse("butterflymx_disconnect"), follow=True)
+
+    assert "didn&#x27;t confirm the revocation" in response.content.decode()
+    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
+    assert not SocialAccount.objects.filter(user=connected_resident).exists()
+
+
+def test_another_residents_connection_is_untouched(bmx_sandbox, connected_resident, client):
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    tokens = bmx_sandbox.issue_tokens(bmx_sandbox.world.sam)
+    connection_create(user=other, person=bmx_sandbox.world.sam, tokens=tokens)
+    client.force_login(connected_resident)
+    client.post(reverse("butterflymx_disconnect"))
+    assert ButterflyMXConnection.objects.filter(user=other).exists()
