@@ -20,6 +20,8 @@ from array import array
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import accumulate, pairwise
+from operator import sub
 from zoneinfo import ZoneInfo
 
 from sandbox.butlr.world import WORLD, Floor, Room
@@ -205,6 +207,10 @@ def floor_day(floor_id: str, day: date) -> DaySeries:
     return DaySeries(first.start, first.end, {"occupancy": values}, nulls)
 
 
+def _add_at_least_zero(total: int, change: int) -> int:
+    return total + change if total + change > 0 else 0
+
+
 @lru_cache(maxsize=1024)
 def traffic_day(floor_id: str, day: date) -> DaySeries:
     """People in and out through a floor's entrances, and occupancy counted from them."""
@@ -216,22 +222,19 @@ def traffic_day(floor_id: str, day: date) -> DaySeries:
     online = [index for index, sensor in enumerate(entrances) if sensor.is_online]
     count = len(entrances)
     rand = rng.random
-    ins, outs, counted = array("H"), array("H"), array("H")
-    inside = 0
-    for people in occupancy:
-        change = people - previous
-        previous = people
-        # Some people pass each other at the door without changing the count.
-        passing = 1 if rand() * 100 < min(40, people) else 0
-        came, went = max(change, 0) + passing, max(-change, 0) + passing
-        if len(online) < count:
-            # Each entrance counts its share; an offline one counts nothing.
-            came = sum((came + index) // count for index in online)
-            went = sum((went + index) // count for index in online)
-        inside = max(0, inside + came - went)
-        ins.append(came)
-        outs.append(went)
-        counted.append(inside)
+    changes = [now - before for before, now in pairwise([previous, *occupancy])]
+    # Some people pass each other at the door without changing the count.
+    passing = [1 if rand() * 100 < (people if people < 40 else 40) else 0 for people in occupancy]
+    came = [max(change, 0) + extra for change, extra in zip(changes, passing, strict=True)]
+    went = [max(-change, 0) + extra for change, extra in zip(changes, passing, strict=True)]
+    if len(online) < count:
+        # Each entrance counts its share; an offline one counts nothing.
+        came = [sum((people + index) // count for index in online) for people in came]
+        went = [sum((people + index) // count for index in online) for people in went]
+    # Counting restarts from nobody at midnight and never goes below zero.
+    inside = accumulate(map(sub, came, went), _add_at_least_zero, initial=0)
+    next(inside)
+    ins, outs, counted = array("H", came), array("H", went), array("H", inside)
     nulls = _dropouts(rng, len(occupancy))
     missing = round(100 * (count - len(online)) / count)
     if missing:
