@@ -1,0 +1,156 @@
+"""Tests of the Butlr calls behind the dashboard: caching, sharing and last good answers."""
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+import time_machine
+from django.core.cache import cache
+
+from occupancy import services
+from occupancy.butlr.reporting import ReportingQuery, Window
+from occupancy.services import (
+    OUTAGE_KEY,
+    PROBLEM_DOWN,
+    PROBLEM_GARBLED,
+    PROBLEM_SLOW,
+    reporting_fetch,
+    topology_fetch,
+)
+from tests.occupancy.conftest import BUTLR
+
+pytestmark = pytest.mark.django_db
+
+REPORTING = f"{BUTLR}/api/v3/reporting"
+MOMENT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def _query(every="5m", stop=MOMENT):
+    return ReportingQuery(
+        measurement="floor_occupancy",
+        start=stop - timedelta(hours=1),
+        stop=stop,
+        spaces=("space_1",),
+        group_by=("space_id",),
+        window=Window(every=every, function="max", timezone="UTC"),
+    )
+
+
+def _answer(value):
+    return {"data": {"space_1": {"max": value, "count": 12}}}
+
+
+def _reporting_calls(mock):
+    return sum(1 for call in mock.calls if call.request.url == REPORTING)
+
+
+@pytest.mark.parametrize(("every", "seconds"), [("1m", 60), ("5m", 300), ("1h", 3600)])
+def test_an_answer_is_cached_for_the_length_of_its_window(butlr_api, every, seconds):
+    butlr_api.post(REPORTING, json=_answer(4))
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        first = reporting_fetch(query=_query(every), slot="now")
+        clock.shift(timedelta(seconds=seconds - 1))
+        again = reporting_fetch(query=_query(every), slot="now")
+        assert _reporting_calls(butlr_api) == 1
+        clock.shift(timedelta(seconds=2))
+        reporting_fetch(query=_query(every), slot="now")
+
+    assert _reporting_calls(butlr_api) == 2
+    assert first == again
+    assert (first.value[0].stats.max, first.as_of, first.problem) == (4, MOMENT, None)
+
+
+def test_concurrent_askers_share_one_call(butlr_api):
+    def slow_answer(request):
+        time.sleep(0.3)
+        return 200, {}, json.dumps(_answer(6))
+
+    butlr_api.add_callback("POST", REPORTING, callback=slow_answer)
+    answers = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(reporting_fetch(query=_query(), slot="x")))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert _reporting_calls(butlr_api) == 1
+    assert [answer.value[0].stats.max for answer in answers] == [6] * 8
+
+
+def test_a_failure_falls_back_to_the_last_good_answer_of_the_same_slot(butlr_api):
+    butlr_api.post(REPORTING, json=_answer(4))
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        reporting_fetch(query=_query(), slot="now")
+        butlr_api.replace(responses.POST, REPORTING, status=503, json={})
+        clock.shift(timedelta(minutes=5))
+        later = _query(stop=MOMENT + timedelta(minutes=5))
+        stale = reporting_fetch(query=later, slot="now")
+        other_slot = reporting_fetch(query=later, slot="elsewhere")
+
+    assert (stale.value[0].stats.max, stale.as_of, stale.problem) == (4, MOMENT, PROBLEM_DOWN)
+    assert (other_slot.value, other_slot.as_of, other_slot.problem) == (None, None, PROBLEM_DOWN)
+
+
+def test_an_outage_spares_butlr_for_a_while_then_asks_again(butlr_api, settings):
+    settings.OCCUPANCY_OUTAGE_SECONDS = 30
+    butlr_api.post(REPORTING, status=503, json={})
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        reporting_fetch(query=_query(), slot="now")
+        calls = _reporting_calls(butlr_api)
+        assert cache.get(OUTAGE_KEY) == PROBLEM_DOWN
+        assert reporting_fetch(query=_query("1m"), slot="other").problem == PROBLEM_DOWN
+        assert _reporting_calls(butlr_api) == calls
+        butlr_api.replace(responses.POST, REPORTING, json=_answer(9))
+        clock.shift(timedelta(seconds=31))
+        fresh = reporting_fetch(query=_query("1m"), slot="other")
+
+    assert fresh.problem is None
+    assert fresh.value[0].stats.max == 9
+
+
+def test_an_unreadable_answer_only_spares_that_query(butlr_api):
+    butlr_api.post(REPORTING, body="not json")
+    with time_machine.travel(MOMENT, tick=False):
+        first = reporting_fetch(query=_query(), slot="now")
+        again = reporting_fetch(query=_query(), slot="now")
+        calls = _reporting_calls(butlr_api)
+        reporting_fetch(query=_query("1m"), slot="now")
+
+    assert first.problem == again.problem == PROBLEM_GARBLED
+    assert calls == 1
+    assert _reporting_calls(butlr_api) == 2
+    assert cache.get(OUTAGE_KEY) is None
+
+
+def test_a_caller_waiting_too_long_for_another_gets_the_last_good_answer(butlr_api, settings):
+    settings.BUTLR_CONNECT_TIMEOUT = 0.1
+    settings.BUTLR_READ_TIMEOUT = 0.1
+    query = _query()
+    # Another process is asking Butlr this very query and does not answer in time.
+    cache.add(f"occupancy:reporting:{services._digest(query.body())}:lock", True, timeout=60)
+
+    fetched = reporting_fetch(query=query, slot="now")
+
+    assert (fetched.value, fetched.problem) == (None, PROBLEM_SLOW)
+    assert _reporting_calls(butlr_api) == 0
+
+
+def test_topology_is_cached_for_minutes(butlr_api, settings):
+    settings.OCCUPANCY_TOPOLOGY_SECONDS = 600
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": {"sites": []}})
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        topology_fetch()
+        clock.shift(timedelta(minutes=9))
+        topology_fetch()
+        graphql_calls = len(butlr_api.calls) - 1
+        clock.shift(timedelta(minutes=2))
+        topology_fetch()
+
+    assert graphql_calls == 1
+    assert len(butlr_api.calls) - 1 == 2
