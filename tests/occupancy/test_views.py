@@ -331,3 +331,19 @@ def test_without_topology_the_page_explains_and_the_csv_is_unavailable(manager_c
     assert "can't be reached" in _text(page)
     assert download.status_code == 503
     assert download["Retry-After"] == "60"
+
+
+def test_the_page_runs_under_a_strict_content_security_policy(manager_client, fake_butlr):
+    html = manager_client.get(URL).content.decode()
+
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts
+    for attributes, code in scripts:
+        if 'type="application/json"' in attributes:
+            continue
+        assert re.search(r'src="/static/[^"]+"', attributes)
+        assert code.strip() == ""
+    assert re.search(r"\son[a-z]+\s*=", html) is None
+    assert re.search(r"\sstyle\s*=", html) is None
+    assert 'src="/static/vendor/uplot/uPlot.iife.min.js"' in html
+    assert 'href="/static/vendor/uplot/uPlot.min.css"' in html
