@@ -9,9 +9,13 @@ import base64
 import hashlib
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config.logging import formatter_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "template_partials",
     "allauth",
     "allauth.account",
@@ -54,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +211,11 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
+# Unlocking: a second tap on the same door within the cooldown sends nothing; each resident
+# may ask for this many releases a minute.
+DOOR_COOLDOWN_SECONDS = env.int("DOOR_COOLDOWN_SECONDS", default=3)
+UNLOCK_RATE_LIMIT_PER_MINUTE = env.int("UNLOCK_RATE_LIMIT_PER_MINUTE", default=12)
+
 # Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
 BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")
 BUTLR_CLIENT_SECRET = env.str("BUTLR_CLIENT_SECRET", default="")
@@ -283,14 +295,25 @@ if not TOKEN_ENCRYPTION_KEYS:
         base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
     ]
 
+# Logs go to stdout, one JSON object a line in production (LOG_FORMAT=json|plain), with
+# tokens and secrets redacted by the formatter. Django's own handlers are replaced so that
+# nothing bypasses it.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"foyer": formatter_config(LOG_FORMAT)},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "foyer",
+            "stream": "ext://sys.stdout",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }
 
@@ -306,5 +329,47 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this
+# origin only. The connect button's POST redirects to ButterflyMX's accounts host, and
+# browsers check redirects after a form submission against form-action.
+_butterflymx_accounts = urlsplit(BUTTERFLYMX_ACCOUNTS_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [
+            SELF,
+            f"{_butterflymx_accounts.scheme}://{_butterflymx_accounts.netloc}",
+        ],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Permissions-Policy: Foyer uses none of the browser's powerful features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}

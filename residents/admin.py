@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from residents.models import ButterflyMXConnection
+from residents.models import ButterflyMXConnection, DoorEvent
 
 
 @admin.register(ButterflyMXConnection)
@@ -18,3 +18,17 @@ class ButterflyMXConnectionAdmin(admin.ModelAdmin):
         "needs_reconnect",
     ]
     readonly_fields = fields
+
+
+@admin.register(DoorEvent)
+class DoorEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "door_name", "building_name", "outcome", "error_code"]
+    list_filter = ["outcome", "door_kind"]
+    search_fields = ["user__email", "door_name", "building_name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -43,3 +43,55 @@ class ButterflyMXConnection(models.Model):
     @property
     def email(self) -> str | None:
         return self.social_account.extra_data.get("email")
+
+
+class DoorEvent(models.Model):
+    """One unlock attempt by a resident, recorded before the answer goes back to them."""
+
+    class Kind(models.TextChoices):
+        ACCESS_POINT = "access_point", "Building entrance"
+        DEVICE = "device", "Unit device"
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", "Opened"
+        FAILED = "failed", "Didn't open"
+        UNCONFIRMED = "unconfirmed", "Not confirmed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="door_events"
+    )
+    tenant_id = models.BigIntegerField()
+    building_id = models.BigIntegerField()
+    building_name = models.CharField(max_length=200, blank=True)
+    unit_label = models.CharField(max_length=50, blank=True)
+    door_kind = models.CharField(max_length=20, choices=Kind.choices)
+    door_id = models.BigIntegerField()
+    door_name = models.CharField(max_length=200)
+    door_type = models.CharField(max_length=50, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    release_id = models.BigIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    REASONS = {
+        "no_answer": "no answer from ButterflyMX",
+        "bad_response": "unreadable answer",
+        "rate_limited": "ButterflyMX busy",
+        "forbidden": "not allowed",
+        "not_found": "door unknown to ButterflyMX",
+        "refused": "refused by ButterflyMX",
+        "unavailable": "ButterflyMX unavailable",
+        "reconnect": "reconnect needed",
+    }
+
+    def __str__(self):
+        return f"{self.door_name}: {self.get_outcome_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def reason(self) -> str:
+        return self.REASONS.get(self.error_code, self.error_code)

@@ -1,7 +1,201 @@
-"""Reads for the resident side."""
+"""Reads for the resident side: the connection, tenancies, doors and door history."""
 
-from residents.models import ButterflyMXConnection
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count
+
+from residents.butterflymx.client import (
+    AccessPoint,
+    ButterflyMXClient,
+    Device,
+    Tenant,
+    Unauthorized,
+)
+from residents.models import ButterflyMXConnection, DoorEvent
+from residents.tokens import access_token_get, butterflymx_call
+
+# How long a resident's tenancies and doors are served from the shared cache.
+LISTING_SECONDS = 300
+
+
+class DoorNotFound(Exception):
+    """The tenancy or the door is not in this resident's listing."""
+
+
+@dataclass(frozen=True)
+class Door:
+    kind: str  # DoorEvent.Kind
+    id: int
+    name: str
+    type: str  # access_point, or the device type (smart_lock, panel, ...)
+    uses: int = 0
+
+    @property
+    def slug(self) -> str:
+        return self.kind.replace("_", "-")
+
+    @property
+    def icon(self) -> str:
+        """The symbol in static/icons/doors.svg that shows what kind of door this is."""
+        if self.type in {"smart_lock", "remote_lock", "key_locker"}:
+            return "lock"
+        if self.type in {"elevator", "elevator_control"}:
+            return "elevator"
+        if self.type in {"panel", "virtual_intercom", "front_desk_station"}:
+            return "intercom"
+        if "garage" in self.name.lower():
+            return "garage"
+        return "door"
+
+
+@dataclass(frozen=True)
+class DoorListing:
+    tenant: Tenant
+    access_points: tuple[AccessPoint, ...]
+    devices: tuple[Device, ...]
+    entrances: list[Door] = field(default_factory=list)
+    home: list[Door] = field(default_factory=list)
+
+    def door(self, kind: str, door_id: int) -> Door:
+        for door in (*self.entrances, *self.home):
+            if door.kind == kind and door.id == door_id:
+                return door
+        raise DoorNotFound
 
 
 def connection_for_user(*, user) -> ButterflyMXConnection | None:
     return ButterflyMXConnection.objects.select_related("social_account").filter(user=user).first()
+
+
+def _cache_prefix(connection: ButterflyMXConnection) -> str:
+    # A new connection (reconnect, another account) starts with an empty cache.
+    return f"bmx:{connection.user_id}:{connection.pk}:{connection.connected_at.timestamp():.0f}"
+
+
+def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
+    prefix = _cache_prefix(connection)
+    tenants = cache.get(f"{prefix}:tenants") or []
+    cache.delete_many(
+        [f"{prefix}:tenants"] + [f"{prefix}:doors:{t.building_id}:{t.id}" for t in tenants]
+    )
+
+
+def tenants_for_user(*, user, connection: ButterflyMXConnection) -> list[Tenant]:
+    """The resident's tenancies, from the shared cache or fetched."""
+    key = f"{_cache_prefix(connection)}:tenants"
+    tenants = cache.get(key)
+    if tenants is None:
+        tenants = butterflymx_call(user=user, call=lambda client: client.tenants())
+        cache.set(key, tenants, LISTING_SECONDS)
+    return tenants
+
+
+def _listing_fetch(*, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int):
+    """Tenancies (unless cached), access points and devices, all at once."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        fetched = pool.submit(client.tenants) if tenants is None else None
+        access_points = pool.submit(client.access_points, building_id)
+        devices = pool.submit(client.devices, building_id)
+        results = [future for future in (fetched, access_points, devices) if future]
+        errors = [future.exception() for future in results]
+    error = next((e for e in errors if isinstance(e, Unauthorized)), None) or next(
+        (e for e in errors if e is not None), None
+    )
+    if error is not None:
+        raise error
+    return (
+        fetched.result() if fetched else tenants,
+        access_points.result(),
+        devices.result(),
+    )
+
+
+def doors_for_tenant(*, user, connection, building_id: int, tenant_id: int) -> DoorListing:
+    """The doors a resident may open for one tenancy, most used first.
+
+    Tenancies, access points and devices are fetched concurrently (all pages of each) and
+    cached for LISTING_SECONDS in the shared cache; a tenancy that is not the resident's
+    raises DoorNotFound.
+    """
+    prefix = _cache_prefix(connection)
+    key = f"{prefix}:doors:{building_id}:{tenant_id}"
+    listing = cache.get(key)
+    if listing is None:
+        cached_tenants = cache.get(f"{prefix}:tenants")
+        if cached_tenants is not None and not any(
+            t.id == tenant_id and t.building_id == building_id for t in cached_tenants
+        ):
+            raise DoorNotFound
+        token = access_token_get(user=user)
+        try:
+            fetched = _listing_fetch(
+                client=ButterflyMXClient(token), tenants=cached_tenants, building_id=building_id
+            )
+        except Unauthorized:
+            token = access_token_get(user=user, rejected=token)
+            fetched = _listing_fetch(
+                client=ButterflyMXClient(token), tenants=cached_tenants, building_id=building_id
+            )
+        tenants, access_points, devices = fetched
+        if cached_tenants is None:
+            cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
+        tenant = next(
+            (t for t in tenants if t.id == tenant_id and t.building_id == building_id), None
+        )
+        if tenant is None:
+            raise DoorNotFound
+        listing = DoorListing(
+            tenant=tenant, access_points=tuple(access_points), devices=tuple(devices)
+        )
+        cache.set(key, listing, LISTING_SECONDS)
+    return _with_usage(listing=listing, user=user)
+
+
+def _with_usage(*, listing: DoorListing, user) -> DoorListing:
+    uses = {
+        (row["door_kind"], row["door_id"]): row["uses"]
+        for row in DoorEvent.objects.filter(
+            user=user, tenant_id=listing.tenant.id, outcome=DoorEvent.Outcome.OPENED
+        )
+        .values("door_kind", "door_id")
+        .annotate(uses=Count("id"))
+    }
+
+    def ranked(doors):
+        return sorted(doors, key=lambda door: (-door.uses, door.name.lower(), door.id))
+
+    entrances = [
+        Door(
+            kind=DoorEvent.Kind.ACCESS_POINT,
+            id=ap.id,
+            name=ap.name,
+            type="access_point",
+            uses=uses.get((DoorEvent.Kind.ACCESS_POINT, ap.id), 0),
+        )
+        for ap in listing.access_points
+    ]
+    home = [
+        Door(
+            kind=DoorEvent.Kind.DEVICE,
+            id=device.id,
+            name=device.name,
+            type=device.type,
+            uses=uses.get((DoorEvent.Kind.DEVICE, device.id), 0),
+        )
+        for device in listing.devices
+    ]
+    return DoorListing(
+        tenant=listing.tenant,
+        access_points=listing.access_points,
+        devices=listing.devices,
+        entrances=ranked(entrances),
+        home=ranked(home),
+    )
+
+
+def door_events_for_user(*, user, limit: int = 50):
+    return DoorEvent.objects.filter(user=user)[:limit]

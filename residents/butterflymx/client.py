@@ -258,7 +258,7 @@ def _send(
                 elapsed_ms,
                 type(error).__name__,
             )
-            if not retry or isinstance(error, UpstreamTimeout) or attempt == attempts:
+            if not retry or attempt == attempts:
                 raise error from None
             _sleep(_backoff(attempt))
             continue

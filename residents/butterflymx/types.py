@@ -175,6 +175,8 @@ class Device:
     type: str
     model: str | None
     serial_number: str | None
+    # The unit a smart lock belongs to, when ButterflyMX says so.
+    unit_id: int | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> Device:
@@ -186,6 +188,7 @@ class Device:
             type=_optional_str(data.get("type")) or "unknown",
             model=_optional_str(data.get("model")),
             serial_number=_optional_str(data.get("serial_number")),
+            unit_id=_optional_int(data.get("unit_id")),
         )
 
 
@@ -214,7 +217,7 @@ class DoorRelease:
 
 @dataclass(frozen=True)
 class AccessLogEntry:
-    """One door event in a building's access log."""
+    """One door event in a building's access log; ``guid`` matches the door release's."""
 
     id: int
     logged_at: datetime | None
@@ -223,6 +226,10 @@ class AccessLogEntry:
     access_point_id: int | None
     device_id: int | None
     method: str | None
+    guid: str | None = None
+    event: str | None = None
+    unit_id: int | None = None
+    door_name: str | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> AccessLogEntry:
@@ -234,6 +241,10 @@ class AccessLogEntry:
             access_point_id=_optional_int(data.get("access_point_id")),
             device_id=_optional_int(data.get("device_id")),
             method=_optional_str(data.get("release_method") or data.get("method")),
+            guid=_optional_str(data.get("guid")),
+            event=_optional_str(data.get("event")),
+            unit_id=_optional_int(data.get("unit_id")),
+            door_name=_optional_str(data.get("door_name")),
         )
 
 

@@ -18,7 +18,7 @@ from residents.butterflymx.client import (
 )
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
-from residents.services import NotConnected, ReconnectRequired, access_token_get
+from residents.tokens import NotConnected, ReconnectRequired, access_token_get
 from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
