@@ -1,0 +1,368 @@
+"""The resident's main screen: tenancies, doors, one-tap unlock and the history it leaves."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from residents.models import ButterflyMXConnection, DoorEvent
+from tests.factories import UserFactory
+from tests.residents.conftest import connection_create
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+DOOR_CALLS = ("butterflymx.tenants", "butterflymx.access_points", "butterflymx.devices")
+
+
+@pytest.fixture
+def rosa_client(client, connected_resident):
+    client.force_login(connected_resident)
+    return client
+
+
+def doors_url(tenant):
+    return reverse("doors", args=[tenant.building_id, tenant.pk])
+
+
+def unlock_url(tenant, kind, door):
+    return reverse("door_unlock", args=[tenant.building_id, tenant.pk, kind, door.pk])
+
+
+def upstream_calls(sandbox, names=DOOR_CALLS):
+    return sum(sandbox.calls(name) for name in names)
+
+
+def test_home_lists_every_tenancy(bmx_sandbox, rosa_client):
+    page = rosa_client.get(reverse("home")).content.decode()
+    assert "Harbor Point" in page
+    assert "Elm Street Lofts" in page
+    assert doors_url(bmx_sandbox.world.rosa_harbor) in page
+    assert doors_url(bmx_sandbox.world.rosa_elm) in page
+
+
+def test_home_with_one_tenancy_goes_straight_to_its_doors(bmx_sandbox, client, resident):
+    tokens = bmx_sandbox.issue_tokens(bmx_sandbox.world.sam)
+    connection_create(user=resident, person=bmx_sandbox.world.sam, tokens=tokens)
+    client.force_login(resident)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == doors_url(bmx_sandbox.world.sam_harbor)
+
+
+def test_doors_page_lists_entrances_and_home_devices(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
+    entrances, home = page.split('id="home-heading"')
+    assert "Building entrances" in entrances
+    assert world.harbor_front_door.name in entrances
+    assert world.harbor_garage.name in entrances
+    assert world.rosa_smart_lock.name in home
+    assert world.sam_smart_lock.name not in page  # the neighbour's lock is not Rosa's
+
+
+def test_doors_page_is_fetched_concurrently_then_served_from_the_cache(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    assert [bmx_sandbox.calls(name) for name in DOOR_CALLS] == [1, 1, 1]
+
+    with CaptureQueriesContext(db_connection) as queries:
+        response = rosa_client.get(doors_url(world.rosa_harbor))
+
+    assert response.status_code == 200
+    assert upstream_calls(bmx_sandbox) == 3  # warm: no upstream call
+    assert len(queries) <= 5
+
+
+def test_a_building_with_more_doors_than_a_page(bmx_sandbox, client, resident):
+    world = bmx_sandbox.world
+    tokens = bmx_sandbox.issue_tokens(world.pat)
+    connection_create(user=resident, person=world.pat, tokens=tokens)
+    client.force_login(resident)
+    page = client.get(doors_url(world.pat_tower)).content.decode()
+    assert page.count('class="door-card') > 100
+    assert bmx_sandbox.calls("butterflymx.access_points") == 2  # two pages of 100
+
+
+def test_refresh_drops_the_cache(bmx_sandbox, rosa_client):
+    tenant = bmx_sandbox.world.rosa_harbor
+    rosa_client.get(doors_url(tenant))
+    response = rosa_client.post(reverse("doors_refresh", args=[tenant.building_id, tenant.pk]))
+    assert response.status_code == 302
+    rosa_client.get(doors_url(tenant))
+    assert bmx_sandbox.calls("butterflymx.access_points") == 2
+
+
+def test_unlock_an_access_point(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Opened at" in page
+    assert "<html" not in page  # only the card
+    assert f'id="door-access-point-{world.harbor_front_door.pk}"' in page
+    assert bmx_sandbox.calls("butterflymx.door_release") == 1
+    assert upstream_calls(bmx_sandbox) == 3  # the listing came from the cache
+    event = DoorEvent.objects.get(user=connected_resident)
+    assert event.outcome == DoorEvent.Outcome.OPENED
+    assert (event.door_kind, event.door_id) == ("access_point", world.harbor_front_door.pk)
+    assert event.release_id and event.latency_ms is not None
+    assert event.building_name == "Harbor Point"
+
+
+def test_unlock_a_smart_lock_without_javascript(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "device", world.rosa_smart_lock), follow=True
+    )
+    assert response.redirect_chain[-1][0] == doors_url(world.rosa_harbor)
+    assert f"{world.rosa_smart_lock.name}: Opened at" in response.content.decode()
+    event = DoorEvent.objects.get(user=connected_resident)
+    assert (event.door_kind, event.outcome) == ("device", "opened")
+
+
+def test_the_card_resets_after_showing_the_outcome(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    door = world.harbor_front_door
+    card = rosa_client.post(unlock_url(world.rosa_harbor, "access-point", door), **HTMX)
+    reset_url = reverse(
+        "door_card",
+        args=[world.rosa_harbor.building_id, world.rosa_harbor.pk, "access-point", door.pk],
+    )
+    assert f'hx-get="{reset_url}"' in card.content.decode()
+    idle = rosa_client.get(reset_url, **HTMX).content.decode()
+    assert "Opened at" not in idle
+    assert "hx-trigger" not in idle
+
+
+@pytest.mark.parametrize(
+    ("tenant", "kind", "door"),
+    [
+        ("sam_harbor", "access-point", "harbor_front_door"),  # another resident's tenancy
+        ("rosa_harbor", "device", "sam_smart_lock"),  # another resident's lock
+        ("rosa_harbor", "access-point", "elm_front_door"),  # a door in another building
+        ("rosa_harbor", "device", "harbor_front_door"),  # an access point posed as a device
+        ("pat_tower", "access-point", "tower_lobby_door"),  # a building Rosa doesn't live in
+    ],
+)
+def test_forged_or_foreign_ids_are_not_found(
+    bmx_sandbox, rosa_client, connected_resident, tenant, kind, door
+):
+    world = bmx_sandbox.world
+    tenant, door = getattr(world, tenant), getattr(world, door)
+    response = rosa_client.post(unlock_url(tenant, kind, door), **HTMX)
+    assert response.status_code == 404
+    assert bmx_sandbox.calls("butterflymx.door_release") == 0
+    assert not DoorEvent.objects.exists()
+
+
+def test_a_made_up_door_id_is_not_found(bmx_sandbox, rosa_client):
+    tenant = bmx_sandbox.world.rosa_harbor
+    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access-point", 999999])
+    assert rosa_client.post(url).status_code == 404
+    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "window", 1])
+    assert rosa_client.post(url).status_code == 404
+    assert bmx_sandbox.calls("butterflymx.door_release") == 0
+
+
+def test_another_residents_doors_page_is_not_found(bmx_sandbox, rosa_client):
+    assert rosa_client.get(doors_url(bmx_sandbox.world.sam_harbor)).status_code == 404
+
+
+def test_a_double_tap_opens_once(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    url = unlock_url(world.rosa_harbor, "access-point", world.harbor_garage)
+    first = rosa_client.post(url, **HTMX)
+    second = rosa_client.post(url, **HTMX)
+    assert "Opened at" in first.content.decode()
+    assert "just asked to open" in second.content.decode()
+    assert bmx_sandbox.calls("butterflymx.door_release") == 1
+    assert DoorEvent.objects.filter(user=connected_resident).count() == 1
+
+
+def test_the_cooldown_is_per_door(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_garage), **HTMX)
+    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_gym), **HTMX)
+    assert bmx_sandbox.calls("butterflymx.door_release") == 2
+
+
+def test_the_unlock_rate_limit(bmx_sandbox, rosa_client, settings):
+    settings.DOOR_COOLDOWN_SECONDS = 0.001
+    settings.UNLOCK_RATE_LIMIT_PER_MINUTE = 2
+    world = bmx_sandbox.world
+    doors = [world.harbor_front_door, world.harbor_garage, world.harbor_gym]
+    answers = [
+        rosa_client.post(unlock_url(world.rosa_harbor, "access-point", door), **HTMX)
+        for door in doors
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[2]["HX-Retarget"] == "#unlock-notice"
+    assert "Wait" in answers[2].content.decode()
+    assert bmx_sandbox.calls("butterflymx.door_release") == 2
+
+
+FAULTS = [
+    ({"kind": "status", "status": 503}, "failed", "having trouble"),
+    ({"kind": "status", "status": 502}, "failed", "having trouble"),
+    ({"kind": "html", "status": 502}, "failed", "having trouble"),
+    ({"kind": "status", "status": 500}, "failed", "having trouble"),
+    (
+        {"kind": "status", "status": 429, "headers": {"Retry-After": "30"}},
+        "failed",
+        "Try again in 30 seconds",
+    ),
+    ({"kind": "status", "status": 403}, "failed", "may not open"),
+    ({"kind": "status", "status": 404}, "failed", "no longer knows this door"),
+    (
+        {
+            "kind": "status",
+            "status": 422,
+            "body": {
+                "errors": [
+                    {"field": "tenant_id", "code": "inactive", "message": "Tenant is inactive"}
+                ]
+            },
+        },
+        "failed",
+        "Tenant is inactive",
+    ),
+    ({"kind": "hang", "hang_seconds": 1.0}, "unconfirmed", "didn&#x27;t answer: check the door"),
+    ({"kind": "drop"}, "unconfirmed", "didn&#x27;t answer: check the door"),
+    ({"kind": "malformed"}, "unconfirmed", "couldn&#x27;t read"),
+]
+
+
+@pytest.mark.parametrize(("fault", "outcome", "words"), FAULTS)
+def test_every_release_failure_is_recorded_and_explained(
+    bmx_sandbox, rosa_client, connected_resident, settings, fault, outcome, words
+):
+    settings.BUTTERFLYMX_READ_TIMEOUT = 0.3
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, **fault)
+
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+    )
+
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.door_release") == 1  # never retried
+    event = DoorEvent.objects.get(user=connected_resident)
+    assert event.outcome == outcome
+    assert event.error_code
+
+
+def test_a_401_is_answered_by_one_refresh_and_one_more_release(
+    bmx_sandbox, rosa_client, connected_resident
+):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="status", status=401, times=1)
+
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+    )
+
+    assert "Opened at" in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert bmx_sandbox.calls("butterflymx.door_release") == 2
+    assert DoorEvent.objects.get(user=connected_resident).outcome == "opened"
+
+
+def test_a_401_after_refresh_asks_for_reconnect(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="status", status=401, times=2)
+
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+    )
+
+    assert "reconnect" in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.door_release") == 2
+    event = DoorEvent.objects.get(user=connected_resident)
+    assert (event.outcome, event.error_code) == ("failed", "reconnect")
+
+
+def test_a_connection_needing_reconnect_shows_the_button(
+    bmx_sandbox, rosa_client, connected_resident
+):
+    ButterflyMXConnection.objects.filter(user=connected_resident).update(needs_reconnect=True)
+    page = rosa_client.get(doors_url(bmx_sandbox.world.rosa_harbor)).content.decode()
+    assert "Reconnect ButterflyMX" in page
+    assert upstream_calls(bmx_sandbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        ({"kind": "status", "status": 503}, 503),
+        ({"kind": "html", "status": 502}, 503),
+        ({"kind": "malformed"}, 502),
+        ({"kind": "hang", "hang_seconds": 1.0}, 504),
+    ],
+)
+def test_doors_page_when_butterflymx_fails(bmx_sandbox, rosa_client, settings, fault, status):
+    settings.BUTTERFLYMX_READ_TIMEOUT = 0.3
+    bmx_sandbox.fault(endpoint="butterflymx.access_points", **fault)
+    response = rosa_client.get(doors_url(bmx_sandbox.world.rosa_harbor))
+    assert response.status_code == status
+    assert "Doors aren" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+def test_recent_activity_shows_only_my_own_rows(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX)
+    other = UserFactory()
+    DoorEvent.objects.create(
+        user=other,
+        tenant_id=1,
+        building_id=1,
+        door_kind="device",
+        door_id=1,
+        door_name="Somebody else's lock",
+        outcome="opened",
+    )
+    page = rosa_client.get(reverse("activity")).content.decode()
+    assert world.harbor_front_door.name in page
+    assert "Somebody else" not in page
+
+
+def test_most_used_doors_come_first(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    gym = world.harbor_gym
+    for _ in range(2):
+        DoorEvent.objects.create(
+            user=connected_resident,
+            tenant_id=world.rosa_harbor.pk,
+            building_id=world.rosa_harbor.building_id,
+            door_kind="access_point",
+            door_id=gym.pk,
+            door_name=gym.name,
+            outcome="opened",
+        )
+    page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
+    entrances = page.split('id="entrances-heading"')[1]
+    assert entrances.index(gym.name) < entrances.index(world.harbor_front_door.name)
+
+
+def test_the_app_is_installable(client):
+    manifest = json.loads(Path(finders.find("manifest.webmanifest")).read_text())
+    assert manifest["display"] == "standalone"
+    assert {"192x192", "512x512"} <= {icon["sizes"] for icon in manifest["icons"]}
+    for icon in manifest["icons"]:
+        assert finders.find(icon["src"]), icon["src"]
+    page = client.get(reverse("account_login")).content.decode()
+    assert 'rel="manifest"' in page
