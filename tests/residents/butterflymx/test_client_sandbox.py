@@ -1,0 +1,414 @@
+"""The ButterflyMX client against the sandbox over real HTTP: every endpoint, paging,
+each injected fault and the typed error it becomes, and the OAuth token calls."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from residents.butterflymx.client import (
+    BadResponse,
+    ButterflyMXClient,
+    ButterflyMXError,
+    Forbidden,
+    InvalidGrant,
+    NotFound,
+    OAuthError,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationFailed,
+    token_info,
+    token_refresh,
+    token_revoke,
+)
+from sandbox.butterflymx.world import SEEDED_AT
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+HARBOR_POINT, ELM_STREET, GRAND_TOWER = 11743, 11879, 27865
+
+
+@pytest.fixture
+def world(bmx_sandbox):
+    return bmx_sandbox.world
+
+
+@pytest.fixture
+def rosa_tokens(bmx_sandbox, world):
+    return bmx_sandbox.issue_tokens(world.rosa)
+
+
+@pytest.fixture
+def rosa(rosa_tokens):
+    return ButterflyMXClient(rosa_tokens["access_token"])
+
+
+@pytest.fixture
+def fast_timeouts(settings):
+    settings.BUTTERFLYMX_CONNECT_TIMEOUT = 1.0
+    settings.BUTTERFLYMX_READ_TIMEOUT = 0.3
+
+
+class TestEndpoints:
+    def test_tenants(self, bmx_sandbox, rosa, world):
+        tenants = rosa.tenants()
+
+        assert [tenant.id for tenant in tenants] == [world.rosa_harbor.id, world.rosa_elm.id]
+        harbor, elm = tenants
+        assert (harbor.building_id, harbor.building_name, harbor.building_timezone) == (
+            HARBOR_POINT,
+            "Harbor Point",
+            "America/New_York",
+        )
+        assert (harbor.unit.id, harbor.unit.label, harbor.unit.floor) == (101356, "4B", "4")
+        assert (elm.building_name, elm.building_timezone) == (
+            "Elm Street Lofts",
+            "America/Chicago",
+        )
+        assert harbor.display_name == "Rosa Resident"
+        assert harbor.email == "resident@foyer.example"
+        assert bmx_sandbox.calls("butterflymx.tenants") == 1
+
+    def test_buildings_and_building(self, bmx_sandbox, rosa):
+        assert [(b.id, b.name, b.timezone) for b in rosa.buildings()] == [
+            (HARBOR_POINT, "Harbor Point", "America/New_York"),
+            (ELM_STREET, "Elm Street Lofts", "America/Chicago"),
+        ]
+        assert rosa.building(ELM_STREET).name == "Elm Street Lofts"
+        with pytest.raises(NotFound):
+            rosa.building(GRAND_TOWER)
+        assert bmx_sandbox.calls("butterflymx.building") == 2
+
+    def test_access_points(self, rosa):
+        access_points = rosa.access_points(HARBOR_POINT)
+
+        assert [ap.name for ap in access_points] == [
+            "Front door",
+            "Garage",
+            "Package room",
+            "Gym",
+            "Roof deck",
+        ]
+        assert {ap.building_id for ap in access_points} == {HARBOR_POINT}
+        assert access_points[0].device_ids == (37130,)
+
+    def test_devices_hold_common_hardware_and_the_residents_own_smart_lock(self, rosa, world):
+        devices = rosa.devices(HARBOR_POINT)
+
+        smart_locks = [device for device in devices if device.type == "smart_lock"]
+        assert [device.id for device in smart_locks] == [world.rosa_smart_lock.id]
+        assert smart_locks[0].unit_id == world.rosa_unit.id
+        assert world.sam_smart_lock.id not in {device.id for device in devices}
+        assert {device.type for device in devices} >= {"panel", "keypad"}
+        assert {device.building_id for device in devices} == {HARBOR_POINT}
+
+    def test_grand_tower_doors_span_two_pages(self, bmx_sandbox, world):
+        pat = ButterflyMXClient(bmx_sandbox.issue_tokens(world.pat)["access_token"])
+
+        access_points = pat.access_points(GRAND_TOWER)
+
+        assert len(access_points) == 130
+        assert len({ap.id for ap in access_points}) == 130
+        assert access_points[0].name == "Lobby door"
+        assert bmx_sandbox.calls("butterflymx.access_points") == 2
+
+    def test_door_release_by_access_point_lands_in_the_access_log(self, bmx_sandbox, rosa, world):
+        release = rosa.door_release(
+            tenant_id=world.rosa_harbor.id, access_point_id=world.harbor_front_door.id
+        )
+
+        assert (release.tenant_id, release.access_point_id, release.device_id) == (
+            world.rosa_harbor.id,
+            world.harbor_front_door.id,
+            None,
+        )
+        assert release.release_method == "api"
+        assert release.created_at is not None
+        entries = rosa.access_logs(HARBOR_POINT, since=release.created_at - timedelta(seconds=1))
+        assert [entry.guid for entry in entries] == [release.guid]
+        assert entries[0].door_name == "Front door"
+        assert entries[0].tenant_id == world.rosa_harbor.id
+        assert bmx_sandbox.calls("butterflymx.door_release") == 1
+
+    def test_door_release_by_device(self, rosa, world):
+        release = rosa.door_release(
+            tenant_id=world.rosa_harbor.id, device_id=world.rosa_smart_lock.id
+        )
+
+        assert (release.device_id, release.access_point_id) == (world.rosa_smart_lock.id, None)
+
+    def test_another_residents_ids_are_refused(self, rosa, world):
+        with pytest.raises(NotFound):
+            rosa.door_release(tenant_id=world.rosa_harbor.id, device_id=world.sam_smart_lock.id)
+        with pytest.raises(NotFound):
+            rosa.door_release(
+                tenant_id=world.sam_harbor.id, access_point_id=world.harbor_front_door.id
+            )
+
+    def test_a_door_of_another_building_fails_validation(self, rosa, world):
+        with pytest.raises(ValidationFailed) as raised:
+            rosa.door_release(
+                tenant_id=world.rosa_harbor.id, access_point_id=world.elm_front_door.id
+            )
+
+        assert raised.value.status == 422
+        assert [error.field for error in raised.value.errors] == ["access_point_id"]
+
+    def test_access_logs_since(self, rosa, world):
+        everything = rosa.access_logs(HARBOR_POINT)
+        recent = rosa.access_logs(HARBOR_POINT, since=SEEDED_AT - timedelta(days=2, hours=12))
+
+        assert len(everything) == 2
+        assert {entry.tenant_id for entry in everything} == {world.rosa_harbor.id}
+        assert [entry.device_id for entry in recent] == [world.rosa_smart_lock.id]
+
+    def test_a_bad_token_is_unauthorized(self, bmx_sandbox):
+        with pytest.raises(Unauthorized) as raised:
+            ButterflyMXClient("not-a-token").tenants()
+
+        assert raised.value.code == "unauthorized"
+        assert bmx_sandbox.calls("butterflymx.tenants") == 1
+
+
+class TestFaults:
+    @pytest.mark.parametrize(
+        ("status", "error_class"),
+        [
+            (401, Unauthorized),
+            (403, Forbidden),
+            (404, NotFound),
+            (422, ValidationFailed),
+            (500, Unavailable),
+            (418, ButterflyMXError),
+        ],
+    )
+    def test_an_injected_status_becomes_its_typed_error(
+        self, bmx_sandbox, rosa, status, error_class
+    ):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="status", status=status)
+
+        with pytest.raises(error_class) as raised:
+            rosa.tenants()
+
+        assert type(raised.value) is error_class
+        assert raised.value.status == status
+        assert bmx_sandbox.calls("butterflymx.tenants") == 1
+
+    @pytest.mark.parametrize("status", [502, 503, 504])
+    def test_a_get_recovers_from_one_transient_status(self, bmx_sandbox, rosa, status):
+        bmx_sandbox.fault(endpoint="butterflymx.devices", kind="status", status=status, times=1)
+
+        assert len(rosa.devices(HARBOR_POINT)) == 5
+        assert bmx_sandbox.calls("butterflymx.devices") == 2
+
+    def test_a_get_gives_up_after_bounded_retries(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.access_points", kind="status", status=503)
+
+        with pytest.raises(Unavailable):
+            rosa.access_points(HARBOR_POINT)
+
+        assert bmx_sandbox.calls("butterflymx.access_points") == 3
+
+    def test_a_short_retry_after_is_waited_for(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(
+            endpoint="butterflymx.buildings",
+            kind="status",
+            status=429,
+            headers={"Retry-After": "0"},
+            times=1,
+        )
+
+        assert len(rosa.buildings()) == 2
+        assert bmx_sandbox.calls("butterflymx.buildings") == 2
+
+    def test_a_long_retry_after_fails_at_once(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(
+            endpoint="butterflymx.buildings",
+            kind="status",
+            status=429,
+            headers={"Retry-After": "120"},
+        )
+
+        with pytest.raises(RateLimited) as raised:
+            rosa.buildings()
+
+        assert raised.value.retry_after == 120.0
+        assert bmx_sandbox.calls("butterflymx.buildings") == 1
+
+    def test_an_html_error_page_is_unavailable(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="html")
+
+        with pytest.raises(Unavailable) as raised:
+            rosa.tenants()
+
+        assert raised.value.status == 502
+        assert bmx_sandbox.calls("butterflymx.tenants") == 3
+
+    def test_an_html_page_with_success_is_a_bad_response(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="html", status=200)
+
+        with pytest.raises(BadResponse):
+            rosa.tenants()
+
+    def test_a_malformed_body_is_a_bad_response(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.access_points", kind="malformed")
+
+        with pytest.raises(BadResponse):
+            rosa.access_points(HARBOR_POINT)
+
+        assert bmx_sandbox.calls("butterflymx.access_points") == 1
+
+    def test_a_get_recovers_from_a_dropped_connection(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="drop", times=1)
+
+        assert len(rosa.tenants()) == 2
+        assert bmx_sandbox.calls("butterflymx.tenants") == 2
+
+    def test_connections_dropped_every_time_are_unavailable(self, bmx_sandbox, rosa):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="drop")
+
+        with pytest.raises(Unavailable):
+            rosa.tenants()
+
+        assert bmx_sandbox.calls("butterflymx.tenants") == 3
+
+    def test_a_hanging_get_times_out_without_a_retry(self, bmx_sandbox, rosa, fast_timeouts):
+        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="hang", hang_seconds=0.8)
+
+        with pytest.raises(UpstreamTimeout):
+            rosa.tenants()
+
+        assert bmx_sandbox.calls("butterflymx.tenants") == 1
+
+    def test_latency_below_the_timeout_is_fine(self, bmx_sandbox, rosa, settings):
+        settings.BUTTERFLYMX_READ_TIMEOUT = 2.0
+        bmx_sandbox.fault(endpoint="butterflymx.buildings", latency_ms=100)
+
+        assert len(rosa.buildings()) == 2
+
+    @pytest.mark.parametrize(
+        ("fault", "error_class"),
+        [
+            ({"kind": "status", "status": 503}, Unavailable),
+            ({"kind": "status", "status": 502}, Unavailable),
+            ({"kind": "status", "status": 429, "headers": {"Retry-After": "0"}}, RateLimited),
+            ({"kind": "html"}, Unavailable),
+            ({"kind": "drop"}, Unavailable),
+            ({"kind": "hang", "hang_seconds": 0.8}, UpstreamTimeout),
+            ({"kind": "malformed"}, BadResponse),
+        ],
+    )
+    def test_a_door_release_is_sent_exactly_once(
+        self, bmx_sandbox, rosa, world, fast_timeouts, fault, error_class
+    ):
+        bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, **fault)
+
+        with pytest.raises(error_class) as raised:
+            rosa.door_release(
+                tenant_id=world.rosa_harbor.id, access_point_id=world.harbor_front_door.id
+            )
+
+        assert type(raised.value) is error_class
+        assert bmx_sandbox.calls("butterflymx.door_release") == 1
+        assert len(rosa.access_logs(HARBOR_POINT)) == 2
+
+
+class TestOAuth:
+    def test_token_info_names_the_person(self, bmx_sandbox, rosa_tokens, world):
+        info = token_info(access_token=rosa_tokens["access_token"])
+
+        assert info.resource_owner_id == world.rosa.id
+        assert info.scope == ("public",)
+        assert info.application_uid == "foyer-sandbox-client"
+        assert 0 < info.expires_in <= 86400
+        assert bmx_sandbox.calls("butterflymx.token_info") == 1
+
+    def test_token_info_with_a_bad_token(self, bmx_sandbox):
+        with pytest.raises(Unauthorized) as raised:
+            token_info(access_token="not-a-token")
+
+        assert raised.value.code == "invalid_token"
+
+    def test_token_info_retries_a_transient_failure(self, bmx_sandbox, rosa_tokens, world):
+        bmx_sandbox.fault(endpoint="butterflymx.token_info", kind="status", status=503, times=1)
+
+        assert token_info(access_token=rosa_tokens["access_token"]).resource_owner_id == (
+            world.rosa.id
+        )
+        assert bmx_sandbox.calls("butterflymx.token_info") == 2
+
+    def test_refresh_rotates_the_refresh_token(self, bmx_sandbox, rosa_tokens, world):
+        fresh = token_refresh(refresh_token=rosa_tokens["refresh_token"])
+
+        assert fresh.access_token != rosa_tokens["access_token"]
+        assert fresh.refresh_token not in (None, rosa_tokens["refresh_token"])
+        assert fresh.scope == "public"
+        assert fresh.expires_in == 86400
+        assert [t.id for t in ButterflyMXClient(fresh.access_token).tenants()] == [
+            world.rosa_harbor.id,
+            world.rosa_elm.id,
+        ]
+        with pytest.raises(InvalidGrant) as raised:
+            token_refresh(refresh_token=rosa_tokens["refresh_token"])
+        assert raised.value.code == "invalid_grant"
+        assert token_refresh(refresh_token=fresh.refresh_token).access_token
+        assert bmx_sandbox.calls("butterflymx.token") == 3
+
+    def test_refresh_with_a_wrong_client_secret(self, bmx_sandbox, rosa_tokens, settings):
+        settings.BUTTERFLYMX_CLIENT_SECRET = "not-the-secret"
+
+        with pytest.raises(OAuthError) as raised:
+            token_refresh(refresh_token=rosa_tokens["refresh_token"])
+
+        assert type(raised.value) is OAuthError
+        assert (raised.value.status, raised.value.code) == (401, "invalid_client")
+
+    @pytest.mark.parametrize("kind", ["status", "drop", "html"])
+    def test_a_failed_refresh_is_not_retried(self, bmx_sandbox, rosa_tokens, kind):
+        bmx_sandbox.fault(endpoint="butterflymx.token", kind=kind, status=503, times=1)
+
+        with pytest.raises(Unavailable):
+            token_refresh(refresh_token=rosa_tokens["refresh_token"])
+
+        assert bmx_sandbox.calls("butterflymx.token") == 1
+
+    def test_revoke_ends_the_access_token_and_the_refresh_token(self, bmx_sandbox, rosa_tokens):
+        assert token_revoke(token=rosa_tokens["access_token"]) is None
+
+        with pytest.raises(Unauthorized):
+            ButterflyMXClient(rosa_tokens["access_token"]).tenants()
+        with pytest.raises(InvalidGrant):
+            token_refresh(refresh_token=rosa_tokens["refresh_token"])
+        assert bmx_sandbox.calls("butterflymx.revoke") == 1
+
+    def test_revoke_failure_raises(self, bmx_sandbox, rosa_tokens):
+        bmx_sandbox.fault(endpoint="butterflymx.revoke", kind="status", status=503)
+
+        with pytest.raises(Unavailable):
+            token_revoke(token=rosa_tokens["refresh_token"])
+
+        assert bmx_sandbox.calls("butterflymx.revoke") == 1
+
+
+def test_tokens_never_reach_the_logs(bmx_sandbox, rosa_tokens, world, caplog):
+    access, refresh = rosa_tokens["access_token"], rosa_tokens["refresh_token"]
+    bmx_sandbox.fault(endpoint="butterflymx.devices", kind="status", status=503, times=1)
+
+    with caplog.at_level(logging.DEBUG):
+        client = ButterflyMXClient(access)
+        client.tenants()
+        client.devices(HARBOR_POINT)
+        client.door_release(tenant_id=world.rosa_harbor.id, device_id=world.rosa_smart_lock.id)
+        token_info(access_token=access)
+        fresh = token_refresh(refresh_token=refresh)
+        token_revoke(token=fresh.refresh_token)
+        with pytest.raises(Unauthorized) as raised:
+            ButterflyMXClient(fresh.access_token).tenants()
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("/v4/door_release_requests" in message for message in messages)
+    for text in [*messages, str(raised.value), repr(client), repr(fresh)]:
+        for secret in (access, refresh, fresh.access_token, fresh.refresh_token):
+            assert secret not in text
