@@ -258,16 +258,15 @@ def _send(
                 elapsed_ms,
                 type(error).__name__,
             )
-            if not retry or attempt == attempts:
-                raise error from None
+            if not retry or isinstance(error, UpstreamTimeout) or attempt == attempts:
+                raise error from exc
             _sleep(_backoff(attempt))
             continue
         elapsed_ms = (time.monotonic() - started) * 1000
-        level = logging.DEBUG if response.status_code < 400 else logging.INFO
-        if method != "GET":
-            level = logging.INFO
+        # A door release or token call is always worth a line; a routine read only in debug.
+        quiet = method == "GET" and response.status_code < 400
         logger.log(
-            level,
+            logging.DEBUG if quiet else logging.INFO,
             "ButterflyMX %s %s -> %s in %.0f ms",
             method,
             path,
