@@ -32,6 +32,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run
+
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
