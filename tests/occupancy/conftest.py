@@ -6,8 +6,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
+from django.core.cache import cache
 
 BUTLR = "https://butlr.test"
+
+
+@pytest.fixture
+def clock_cache(settings):
+    """A local-memory cache for tests that move the clock to expire entries: it expires
+    them by the test's clock, while Redis (in CI) expires them by its own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "occupancy-clock-tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

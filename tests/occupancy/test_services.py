@@ -48,7 +48,7 @@ def _reporting_calls(mock):
 
 
 @pytest.mark.parametrize(("every", "seconds"), [("1m", 60), ("5m", 300), ("1h", 3600)])
-def test_an_answer_is_cached_for_the_length_of_its_window(butlr_api, every, seconds):
+def test_an_answer_is_cached_for_the_length_of_its_window(clock_cache, butlr_api, every, seconds):
     butlr_api.post(REPORTING, json=_answer(4))
     with time_machine.travel(MOMENT, tick=False) as clock:
         first = reporting_fetch(query=_query(every), slot="now")
@@ -97,7 +97,7 @@ def test_a_failure_falls_back_to_the_last_good_answer_of_the_same_slot(butlr_api
     assert (other_slot.value, other_slot.as_of, other_slot.problem) == (None, None, PROBLEM_DOWN)
 
 
-def test_an_outage_spares_butlr_for_a_while_then_asks_again(butlr_api, settings):
+def test_an_outage_spares_butlr_for_a_while_then_asks_again(clock_cache, butlr_api, settings):
     settings.OCCUPANCY_OUTAGE_SECONDS = 30
     butlr_api.post(REPORTING, status=503, json={})
     with time_machine.travel(MOMENT, tick=False) as clock:
@@ -141,7 +141,7 @@ def test_a_caller_waiting_too_long_for_another_gets_the_last_good_answer(butlr_a
     assert _reporting_calls(butlr_api) == 0
 
 
-def test_topology_is_cached_for_minutes(butlr_api, settings):
+def test_topology_is_cached_for_minutes(clock_cache, butlr_api, settings):
     settings.OCCUPANCY_TOPOLOGY_SECONDS = 600
     butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": {"sites": []}})
     with time_machine.travel(MOMENT, tick=False) as clock:

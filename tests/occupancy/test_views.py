@@ -302,7 +302,9 @@ def test_with_no_good_figures_yet_the_page_still_answers(manager_client, fake_bu
     assert '<span class="space-figure">\u2013</span>' in text
 
 
-def test_after_a_failure_butlr_is_left_alone_for_a_while(manager_client, fake_butlr, settings):
+def test_after_a_failure_butlr_is_left_alone_for_a_while(
+    clock_cache, manager_client, fake_butlr, settings
+):
     settings.OCCUPANCY_OUTAGE_SECONDS = 30
     fake_butlr.fault = _status(503)
     with time_machine.travel(MOMENT, tick=False) as clock:
