@@ -238,8 +238,10 @@ def test_log_format_plain_is_honoured_in_production():
 
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):
-    monkeypatch.delenv("DEBUG", raising=False)
-    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    # Set before deleting, so that what the config file sets is undone afterwards too.
+    for name in ("DEBUG", "LOG_FORMAT"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("PORT", "9123")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
