@@ -172,6 +172,8 @@ class SensorHeatmap:
 class Heatmap:
     room: Room
     sensors: tuple[SensorHeatmap, ...]
+    # False when Butlr never told us where people were: an empty map would say nobody was.
+    available: bool = True
 
 
 @dataclass(frozen=True)
@@ -259,21 +261,29 @@ def dashboard_get(
 def floor_chart_get(
     *, building_id: str | None, floor_id: str | None, range_name: str | None
 ) -> Chart | None:
-    """The chart data of a floor and its rooms: what the dashboard draws, for download."""
+    """The chart data of a floor and its rooms: what the dashboard draws, for download.
+
+    None when Butlr has not answered for it and no earlier answer is kept: a file without
+    the numbers would look like a quiet day.
+    """
     topology = topology_fetch()
     site, building = _chosen_building(topology.value, building_id)
     if building is None or not building.floors:
         return None
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
-    return _chart(
+    fetched: list[Fetched] = []
+    chart = _chart(
         building=building,
         floor=floor,
         chosen=chosen,
         now=timezone.now(),
         zone=_zone(site.timezone),
-        fetched=[],
+        fetched=fetched,
     )
+    if any(item.value is None for item in fetched):
+        return None
+    return chart
 
 
 def day_start(*, moment: datetime, zone: ZoneInfo) -> datetime:
@@ -551,10 +561,19 @@ def _traffic(
         zone=zone,
     )
     if today is None:
-        return Traffic(floor.entrances, 0, 0, 0, 0)
+        # The day's first window has not closed yet: nobody counted so far.
+        return Traffic(
+            entrances=floor.entrances, came_in=0, went_out=0, last_hour_in=0, last_hour_out=0
+        )
     fetched.append(today)
     if today.value is None:
-        return Traffic(floor.entrances, None, None, None, None)
+        return Traffic(
+            entrances=floor.entrances,
+            came_in=None,
+            went_out=None,
+            last_hour_in=None,
+            last_hour_out=None,
+        )
     hour_ago = window_floor(moment=now, zone=zone, every="5m") - timedelta(hours=1)
     totals = {"in": 0.0, "out": 0.0}
     last_hour = {"in": 0.0, "out": 0.0}
@@ -578,9 +597,12 @@ def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched]) -> Heatmap:
     stop = window_floor(moment=now, zone=ZoneInfo("UTC"), every="1m")
     query = DetectionsQuery(start=stop - timedelta(hours=1), stop=stop, room_id=room.id)
     detections = detections_fetch(query=query, slot="last-hour")
+    if detections.value is None:
+        # The heatmap says so itself; the page's notice is about the figures it shows.
+        return Heatmap(room=room, sensors=(), available=False)
     fetched.append(detections)
     by_sensor: dict[str, list[Detection]] = defaultdict(list)
-    for detection in detections.value or []:
+    for detection in detections.value:
         by_sensor[detection.mac_address.lower()].append(detection)
     sensors = [sensor for sensor in room.sensors if sensor.mode != "traffic"] or list(room.sensors)
     return Heatmap(
