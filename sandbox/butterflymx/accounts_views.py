@@ -117,7 +117,12 @@ def authorize(request):
             error_description="The resource owner denied the request.",
             state=auth.state,
         )
-    person = people.filter(pk=request.POST.get("person") or None).first()
+    person_id = request.POST.get("person", "")
+    person = (
+        people.filter(pk=int(person_id)).first()
+        if person_id.isdecimal() and person_id.isascii()
+        else None
+    )
     if request.POST.get("decision") != "approve" or person is None:
         context = {"auth": auth, "people": people, "problem": "Choose who you are, then Allow."}
         return render(request, CONSENT_TEMPLATE, context, status=400)

@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sandbox.butterflymx.errors import ApiError, api_error_body, api_error_response
-from sandbox.butterflymx.listing import page_get, queryset_filter, time_parse
+from sandbox.butterflymx.listing import id_parse, page_get, queryset_filter, time_parse
 from sandbox.butterflymx.selectors import (
     access_logs_for_building,
     access_points_for_person,
@@ -28,7 +28,7 @@ from sandbox.butterflymx.serializers import (
 from sandbox.butterflymx.services import door_release_create
 from sandbox.faults import endpoint
 
-_BY_ID_AND_BUILDING = {"id": ("id", int), "building_id": ("building_id", int)}
+_BY_ID_AND_BUILDING = {"id": ("id", id_parse), "building_id": ("building_id", id_parse)}
 
 
 def _bearer_token(request) -> str:
@@ -76,7 +76,7 @@ def tenants(request, person):
 @bearer_required
 def buildings(request, person):
     return _list_response(
-        request, buildings_for_person(person=person), building_data, {"id": ("id", int)}
+        request, buildings_for_person(person=person), building_data, {"id": ("id", id_parse)}
     )
 
 
@@ -125,7 +125,7 @@ def access_logs(request, person, building_id):
         request,
         access_logs_for_building(person=person, building=found),
         access_log_data,
-        {"logged_at": ("created_at", time_parse), "tenant_id": ("tenant_id", int)},
+        {"logged_at": ("created_at", time_parse), "tenant_id": ("tenant_id", id_parse)},
     )
 
 
@@ -133,7 +133,7 @@ def _id_param(params: dict, name: str) -> int | None:
     value = params.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value

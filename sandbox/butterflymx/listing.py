@@ -15,6 +15,14 @@ _PREDICATE = re.compile(r"^q\[(?P<attribute>[a-z_]+?)_(?P<predicate>eq|in|gteq|l
 _LOOKUPS = {"eq": "exact", "in": "in", "gteq": "gte", "lteq": "lte"}
 
 
+def id_parse(value: str) -> int:
+    """An id as the database can hold it; anything else does not parse."""
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(f"not an id: {value!r}")
+    return number
+
+
 def time_parse(value: str) -> datetime:
     """A time as Ransack takes it, e.g. "2026-11-23 14:00:00 UTC" or ISO 8601."""
     text = value.strip()
@@ -69,8 +77,8 @@ def page_get(queryset: QuerySet, params: QueryDict) -> tuple[list, dict]:
     per = min(_positive_int(params.get("per"), DEFAULT_PER), MAX_PER)
     total = queryset.count()
     total_pages = math.ceil(total / per)
-    items = list(queryset[(page - 1) * per : page * per])
     out_of_range = page > max(total_pages, 1)
+    items = [] if out_of_range else list(queryset[(page - 1) * per : page * per])
     return items, {
         "current_page": page,
         "total_pages": total_pages,

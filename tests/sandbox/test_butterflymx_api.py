@@ -238,10 +238,12 @@ def test_paging_parameters_are_bounded(as_person, bmx_world, params, page_size, 
     assert info["page_item_count"] == min(page_size, 130)
 
 
-def test_a_page_past_the_end_is_empty(as_person, bmx_world):
-    body = as_person(bmx_world.pat, "/v4/access_points", {"per": 100, "page": 3}).json()
+@pytest.mark.parametrize("page", [3, 10**30])
+def test_a_page_past_the_end_is_empty(as_person, bmx_world, page):
+    body = as_person(bmx_world.pat, "/v4/access_points", {"per": 100, "page": page}).json()
     assert body["data"] == []
     assert body["page_info"]["next_page"] is None
+    assert body["page_info"]["prev_page"] is None
     assert body["page_info"]["page_item_count"] == 0
 
 
@@ -258,7 +260,7 @@ def test_building_filter_narrows_to_one_building(as_person, bmx_world):
     assert len(everything) == 9
 
 
-@pytest.mark.parametrize("bad_value", ["abc", "11743abc", " ", ""])
+@pytest.mark.parametrize("bad_value", ["abc", "11743abc", " ", "", "9" * 30, "-1"])
 def test_an_unparseable_filter_is_silently_ignored(as_person, bmx_world, bad_value):
     unfiltered = ids(as_person(bmx_world.rosa, "/v4/access_points", {"per": 100}))
     response = as_person(
@@ -435,15 +437,23 @@ def test_tenant_id_is_required_and_numeric(release, bmx_world):
         "invalid",
         field="tenant_id",
     )
-    error(
-        release(
-            bmx_world.rosa,
-            {"door_release_request": {"tenant_id": True, "access_point_id": 24318}},
-        ),
-        422,
-        "invalid",
-        field="tenant_id",
-    )
+    for not_a_number in (True, "²", 12.5, [1]):
+        error(
+            release(
+                bmx_world.rosa,
+                {"door_release_request": {"tenant_id": not_a_number, "access_point_id": 24318}},
+            ),
+            422,
+            "invalid",
+            field="tenant_id",
+        )
+
+
+def test_ids_too_large_for_the_database_are_not_found(release, as_person, bmx_world):
+    huge = 10**30
+    error(as_person(bmx_world.rosa, f"/v4/buildings/{huge}"), 404, "not_found")
+    body = {"door_release_request": {"tenant_id": bmx_world.rosa_harbor.id, "device_id": huge}}
+    error(release(bmx_world.rosa, body), 404, "not_found", field="device_id")
 
 
 @pytest.mark.parametrize(

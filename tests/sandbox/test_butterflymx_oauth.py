@@ -186,10 +186,12 @@ def test_deny_redirects_with_access_denied_and_state(client, bmx_world):
     assert not AuthorizationCode.objects.exists()
 
 
-def test_approve_without_choosing_a_person_asks_again(client, bmx_world):
-    response = client.post(
-        f"{ACCOUNTS}/oauth/authorize", {**authorize_params(), "decision": "approve"}
-    )
+@pytest.mark.parametrize("person", [None, "", "abc", "²", "999999"])
+def test_approve_without_choosing_a_known_person_asks_again(client, bmx_world, person):
+    form = {**authorize_params(), "decision": "approve"}
+    if person is not None:
+        form["person"] = person
+    response = client.post(f"{ACCOUNTS}/oauth/authorize", form)
     assert response.status_code == 400
     assert b'role="alert"' in response.content
     assert not AuthorizationCode.objects.exists()
