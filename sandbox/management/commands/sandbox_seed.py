@@ -11,7 +11,7 @@ SEEDERS = [
 
 
 class Command(BaseCommand):
-    help = "Seed the sandbox ButterflyMX and Butlr worlds; safe to run again."
+    help = "Seed the worlds of the sandbox's stand-in services; safe to run again."
 
     def handle(self, *args, **options):
         for service, dotted_path in SEEDERS:
