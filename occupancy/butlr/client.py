@@ -45,6 +45,7 @@ _LOGIN_FAILURES = {
     "rate_limited": RateLimited,
     "timeout": UpstreamTimeout,
     "bad_response": BadResponse,
+    "bad_request": BadRequest,
 }
 
 _session = requests.Session()

@@ -349,3 +349,21 @@ def test_the_page_runs_under_a_strict_content_security_policy(manager_client, fa
     assert re.search(r"\sstyle\s*=", html) is None
     assert 'src="/static/vendor/uplot/uPlot.iife.min.js"' in html
     assert 'href="/static/vendor/uplot/uPlot.min.css"' in html
+
+
+def test_with_no_detections_the_heatmap_says_it_cannot_be_shown(manager_client, fake_butlr):
+    fake_butlr.fault = _status(503)
+
+    text = _text(manager_client.get(URL))
+
+    assert "Where people were can't be shown right now" in text
+    assert "Nobody was seen" not in text
+
+
+def test_with_no_figures_at_all_the_csv_is_unavailable(manager_client, fake_butlr):
+    fake_butlr.fault = _status(503)
+
+    download = manager_client.get(CSV_URL)
+
+    assert download.status_code == 503
+    assert download["Retry-After"] == "60"

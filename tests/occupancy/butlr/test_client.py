@@ -319,3 +319,13 @@ def test_no_secret_or_token_reaches_logs_or_errors(butlr_api, caplog):
     assert "very-secret-client-secret" not in told
     assert "token-1" not in told
     assert "Butlr answered 503" in told
+
+
+def test_a_refused_login_request_is_remembered_briefly(butlr_settings):
+    with responses.RequestsMock() as mock:
+        mock.post(LOGIN, status=400, json={"error": "unsupported_grant_type"})
+        with pytest.raises(BadRequest):
+            ButlrClient().reporting(QUERY)
+        with pytest.raises(BadRequest):
+            ButlrClient().reporting(QUERY)
+        assert len(mock.calls) == 1
