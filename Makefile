@@ -28,6 +28,10 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The browser journeys (tests/e2e) run in Debian's Chromium; they are skipped without it.
+e2e-deps:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,4 +48,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 bench-results.json
+	rm -rf $(VENV) staticfiles db.sqlite3 bench-results.json e2e-screenshots

@@ -1,0 +1,200 @@
+"""Foyer as people use it, in a real browser: a new resident on a phone, a property manager
+on a desktop, and a resident who wanders onto the managers' dashboard."""
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from playwright.sync_api import Page, expect
+
+import occupancy.services
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+]
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PASSWORD = "correct-horse-battery-staple"
+LAST_GOOD_PREFIX = "occupancy:last-good:"
+
+
+class KeyRecordingCache:
+    """The cache, noting each key set through it: the dashboard's short-lived answers can
+    then be dropped while its last good ones stay, on any cache backend."""
+
+    def __init__(self, wrapped):
+        self._wrapped = wrapped
+        self.keys: set[str] = set()
+
+    def set(self, key, *args, **kwargs):
+        self.keys.add(key)
+        return self._wrapped.set(key, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+
+@pytest.fixture
+def managers_group(transactional_db):
+    """Transactional tests flush the tables, the group its data migration made included."""
+    group, _ = Group.objects.get_or_create(name=django_settings.PROPERTY_MANAGERS_GROUP)
+    return group
+
+
+@pytest.fixture
+def dashboard_cache(monkeypatch):
+    recorder = KeyRecordingCache(occupancy.services.cache)
+    monkeypatch.setattr(occupancy.services, "cache", recorder)
+    return recorder
+
+
+def sign_in(page: Page, *, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(bmx_sandbox, browse):
+    tab = browse("phone", **PHONE)
+    page = tab.page
+
+    page.goto("/accounts/signup/")
+    tab.check("sign-up")
+    page.get_by_label("Email").fill("new.resident@foyer.example")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again):", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Connect your ButterflyMX account")).to_be_visible()
+    tab.check("not-connected")
+
+    page.get_by_role("button", name="Connect ButterflyMX").click()
+    expect(page).to_have_url(re.compile(r"/sandbox/butterflymx/accounts/oauth/authorize\?"))
+    tab.check("consent")
+    page.get_by_role("radio", name=re.compile("Rosa Resident")).check()
+    page.get_by_role("button", name="Allow").click()
+    expect(page.get_by_role("status")).to_contain_text("Your ButterflyMX account is connected.")
+    expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+    expect(page.get_by_text("Rosa Resident")).to_be_visible()
+    tab.check("connected")
+
+    # Rosa lives in two buildings, so Foyer asks which home.
+    page.get_by_role("link", name="Doors").tap()
+    harbor = page.get_by_role("link", name=re.compile("Harbor Point"))
+    expect(harbor).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Elm Street Lofts"))).to_be_visible()
+    tab.check("homes")
+    harbor.tap()
+    expect(page.get_by_role("heading", name="Harbor Point", level=1)).to_be_visible()
+    tab.check("doors")
+
+    door = page.locator("li.door-card").filter(
+        has=page.get_by_role("button", name="Open Front door", exact=True)
+    )
+    door.get_by_role("button", name="Open Front door", exact=True).tap()
+    expect(door).to_contain_text(re.compile(r"Opened at \d{2}:\d{2}"))
+    tab.check("door-opened")
+    assert bmx_sandbox.calls("butterflymx.door_release") == 1
+
+    page.get_by_role("link", name="Activity").tap()
+    expect(page.get_by_role("heading", name="Recent activity")).to_be_visible()
+    opened = page.get_by_role("row").filter(has_text="Front door")
+    expect(opened).to_have_count(1)
+    expect(opened).to_contain_text("Harbor Point")
+    expect(opened).to_contain_text("Opened")
+    tab.check("activity")
+
+    page.get_by_role("link", name="Account").tap()
+    expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
+    page.get_by_role("link", name="Disconnect").tap()
+    expect(page.get_by_role("heading", name="Disconnect ButterflyMX?")).to_be_visible()
+    tab.check("disconnect-confirm")
+    page.get_by_role("button", name="Disconnect").tap()
+    expect(page.get_by_text("Not connected.")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect ButterflyMX")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("ButterflyMX is disconnected")
+    tab.check("account-disconnected")
+    assert bmx_sandbox.calls("butterflymx.revoke") == 2
+
+
+def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_butlr_fails(
+    butlr_sandbox, browse, managers_group, dashboard_cache, settings, tmp_path
+):
+    settings.BUTLR_RETRIES = 0
+    manager = UserFactory(password=PASSWORD)
+    manager.groups.add(managers_group)
+    tab = browse("desktop", **DESKTOP)
+    page = tab.page
+
+    sign_in(page, email=manager.email)
+    page.get_by_role("link", name="Occupancy").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Occupancy"), level=1)).to_be_visible()
+    figures = page.locator("#numbers .space-figure")
+    expect(figures.first).to_have_text(re.compile(r"^\d+$"))
+    expect(page.locator("#numbers")).not_to_contain_text("as of")
+    tab.check("dashboard-today")
+
+    ranges = page.get_by_role("navigation", name="Chart range")
+    chart = page.locator("#occupancy-chart")
+    for label in ("Last 7 days", "Last 24 hours"):
+        ranges.get_by_role("link", name=label).click()
+        expect(ranges.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
+        expect(page.get_by_role("heading", name=re.compile(label, re.I), level=2)).to_be_visible()
+        expect(chart.locator("canvas").first).to_be_visible()
+        assert chart.locator("canvas").first.bounding_box()["height"] > 100
+        tab.check(f"dashboard-{label.lower().replace(' ', '-')}")
+
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Download these numbers (CSV)").click()
+    download = started.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    rows = list(csv.reader(Path(saved).read_text(encoding="utf-8").splitlines()))
+    assert download.suggested_filename.endswith(".csv")
+    assert rows[0][0] == "Time"
+    assert any(column.endswith(" mean") for column in rows[0])
+    assert len(rows) > 1
+    assert all(len(row) == len(rows[0]) for row in rows[1:])
+
+    butlr_sandbox.fault(endpoint="butlr.*", kind="status", status=503)
+    # The figures on screen are cached for their window; drop those, keep the last good ones.
+    cache.delete_many([key for key in dashboard_cache.keys if not key.startswith(LAST_GOOD_PREFIX)])
+    response = page.reload()
+
+    assert response.status == 200
+    notice = page.locator(".occupancy-notice")
+    expect(notice).to_contain_text("can't be reached")
+    expect(notice).to_contain_text(re.compile(r"as of \d{2}:\d{2}"))
+    expect(figures.first).to_have_text(re.compile(r"^\d+$"))
+    tab.check("dashboard-stale")
+
+
+def test_a_resident_is_refused_the_dashboard(browse):
+    resident = UserFactory(password=PASSWORD)
+    tab = browse("desktop", **DESKTOP)
+    tab.expected_statuses.add(403)
+    page = tab.page
+
+    sign_in(page, email=resident.email)
+    expect(page.get_by_role("navigation", name="Main")).not_to_contain_text("Occupancy")
+    response = page.goto("/dashboard/")
+
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to Foyer")).to_be_visible()
+    # Styled like the rest of Foyer, not the browser's bare default.
+    expect(page.locator(".card")).not_to_have_css("border-radius", "0px")
+    expect(page.get_by_role("banner")).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
+    tab.check("refused")
