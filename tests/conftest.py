@@ -31,7 +31,9 @@ def resident(db, password):
 @pytest.fixture
 def manager(db, password):
     user = UserFactory(password=password)
-    user.groups.add(Group.objects.get(name=settings.PROPERTY_MANAGERS_GROUP))
+    # get_or_create: transactional tests flush the group the data migration made.
+    group, _ = Group.objects.get_or_create(name=settings.PROPERTY_MANAGERS_GROUP)
+    user.groups.add(group)
     return user
 
 
