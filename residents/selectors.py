@@ -114,12 +114,15 @@ def _listing_fetch(*, client: ButterflyMXClient, tenants: list[Tenant] | None, b
     )
 
 
-def doors_for_tenant(*, user, connection, building_id: int, tenant_id: int) -> DoorListing:
+def doors_for_tenant(
+    *, user, connection, building_id: int, tenant_id: int, ranked: bool = True
+) -> DoorListing:
     """The doors a resident may open for one tenancy, most used first.
 
     Tenancies, access points and devices are fetched concurrently (all pages of each) and
     cached for LISTING_SECONDS in the shared cache; a tenancy that is not the resident's
-    raises DoorNotFound.
+    raises DoorNotFound. ``ranked=False`` leaves the doors in name order without counting
+    the resident's past unlocks, for callers that only look a door up.
     """
     prefix = _cache_prefix(connection)
     key = f"{prefix}:doors:{building_id}:{tenant_id}"
@@ -152,19 +155,22 @@ def doors_for_tenant(*, user, connection, building_id: int, tenant_id: int) -> D
             tenant=tenant, access_points=tuple(access_points), devices=tuple(devices)
         )
         cache.set(key, listing, LISTING_SECONDS)
-    return _with_usage(listing=listing, user=user)
+    uses = _door_uses(user=user, tenant_id=listing.tenant.id) if ranked else {}
+    return _with_doors(listing=listing, uses=uses)
 
 
-def _with_usage(*, listing: DoorListing, user) -> DoorListing:
-    uses = {
+def _door_uses(*, user, tenant_id: int) -> dict[tuple[str, int], int]:
+    return {
         (row["door_kind"], row["door_id"]): row["uses"]
         for row in DoorEvent.objects.filter(
-            user=user, tenant_id=listing.tenant.id, outcome=DoorEvent.Outcome.OPENED
+            user=user, tenant_id=tenant_id, outcome=DoorEvent.Outcome.OPENED
         )
         .values("door_kind", "door_id")
         .annotate(uses=Count("id"))
     }
 
+
+def _with_doors(*, listing: DoorListing, uses: dict[tuple[str, int], int]) -> DoorListing:
     def ranked(doors):
         return sorted(doors, key=lambda door: (-door.uses, door.name.lower(), door.id))
 

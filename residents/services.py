@@ -154,8 +154,13 @@ def door_release(
     retried, except once after a 401 that a token refresh answers. Every attempt is
     recorded in the resident's history before this returns.
     """
+    # Only the door's presence matters here, not how often it was used.
     listing = doors_for_tenant(
-        user=user, connection=connection, building_id=building_id, tenant_id=tenant_id
+        user=user,
+        connection=connection,
+        building_id=building_id,
+        tenant_id=tenant_id,
+        ranked=False,
     )
     door = listing.door(kind, door_id)
     cooldown_key = f"unlock-cooldown:{user.pk}:{kind}:{door_id}"
