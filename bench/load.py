@@ -19,6 +19,7 @@ from collections import defaultdict
 from itertools import cycle
 
 import gevent
+import psutil
 from locust import FastHttpUser, between, constant, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -54,6 +55,10 @@ class Recorder:
     def rate(self, name: str, start: float, stop: float) -> dict[str, float]:
         done = sum(1 for moment in self.finished[name] if start <= moment <= stop)
         return {"requests": done, "seconds": round(stop - start, 3)}
+
+
+def _say(message: str) -> None:
+    print(f"bench load: {message}", flush=True)
 
 
 def _cookies(me: dict) -> dict[str, str]:
@@ -173,7 +178,7 @@ class Resident(_Person):
 
 class Manager(_Person):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(2, 5)
     me: dict = {}
 
     @task
@@ -219,6 +224,23 @@ class Sandbox:
         return response.json()["calls"]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a server has used so far: its master and every worker."""
+    server = psutil.Process(pid)
+    total = 0.0
+    for process in [server, *server.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _per_request_ms(cpu_before: float, cpu_after: float, requests: int) -> float | None:
+    return round((cpu_after - cpu_before) * 1000 / requests, 2) if requests else None
+
+
 def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {
         name: after[name] - before.get(name, 0)
@@ -234,6 +256,7 @@ def run(plan: dict) -> dict:
     recorder = Recorder()
     at_start = sandbox.calls()
 
+    _say(f"warm-up: {len(residents)} residents open their doors page once")
     _phase(
         [_crowd(WarmUp, min(8, len(residents)), pool=iter(residents))],
         host=app,
@@ -243,6 +266,8 @@ def run(plan: dict) -> dict:
     )
 
     before = sandbox.calls()
+    app_cpu, sandbox_cpu = _cpu_seconds(plan["app_pid"]), _cpu_seconds(plan["sandbox_pid"])
+    _say(f"cold: {len(cold)} first visits, {plan['cold_users']} at a time")
     _phase(
         [_crowd(ColdVisit, plan["cold_users"], pool=iter(cold))],
         host=app,
@@ -251,14 +276,28 @@ def run(plan: dict) -> dict:
         done=lambda: recorder.attempts["doors_cold"] >= len(cold),
     )
     cold_calls = _delta(sandbox.calls(), before)
+    cpu = {
+        "app_ms_per_cold_page": _per_request_ms(
+            app_cpu, _cpu_seconds(plan["app_pid"]), len(recorder.timings["doors_cold"])
+        ),
+        "sandbox_ms_per_call": _per_request_ms(
+            sandbox_cpu, _cpu_seconds(plan["sandbox_pid"]), sum(cold_calls.values())
+        ),
+    }
 
     before = sandbox.calls()
+    _say(f"throughput: warm doors page, then GET /healthz, {plan['throughput_users']} users each")
     readers = _crowd(WarmReader, plan["throughput_users"], pool=cycle(residents))
+    app_cpu = _cpu_seconds(plan["app_pid"])
     started, stopping = _phase(
         [readers], host=app, seconds=plan["throughput_seconds"], recorder=recorder
     )
     doors_rate = recorder.rate("doors_throughput", started + SETTLE_SECONDS, stopping)
     warm_calls = _delta(sandbox.calls(), before)
+    cpu["app_ms_per_warm_page"] = _per_request_ms(
+        app_cpu, _cpu_seconds(plan["app_pid"]), len(recorder.timings["doors_throughput"])
+    )
+    app_cpu = _cpu_seconds(plan["app_pid"])
     started, stopping = _phase(
         [_crowd(BareDjango, plan["throughput_users"])],
         host=app,
@@ -266,8 +305,15 @@ def run(plan: dict) -> dict:
         recorder=recorder,
     )
     bare_rate = recorder.rate("bare", started + SETTLE_SECONDS, stopping)
+    cpu["app_ms_per_healthz"] = _per_request_ms(
+        app_cpu, _cpu_seconds(plan["app_pid"]), len(recorder.timings["bare"])
+    )
 
     before = sandbox.calls()
+    _say(
+        f"mixed: {len(residents)} residents and {plan['managers']} managers "
+        f"for {plan['mixed_seconds']} s"
+    )
     crowd = [
         _crowd(
             Resident,
@@ -293,6 +339,7 @@ def run(plan: dict) -> dict:
             "calls": _delta(after, before),
         },
         "run_calls": _delta(after, at_start),
+        "cpu": cpu,
         "errors": len(recorder.failures),
         "failures": recorder.failures[:20],
     }

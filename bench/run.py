@@ -50,8 +50,11 @@ def _setting(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+_STARTED = time.monotonic()
+
+
 def _say(message: str) -> None:
-    print(f"bench: {message}", flush=True)
+    print(f"bench [{time.monotonic() - _STARTED:5.1f} s]: {message}", flush=True)
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,18 @@ def environments(*, backend: Backend, app_url: str, sandbox_url: str, latency_ms
     return Environments(app=app, sandbox=sandbox, setup=setup)
 
 
+def _static_current() -> bool:
+    """Whether collectstatic's manifest is newer than every file of the project's own static
+    folder (compressing every file again takes half a minute on two cores)."""
+    manifest = BASE_DIR / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    return all(
+        path.stat().st_mtime <= built for path in (BASE_DIR / "static").rglob("*") if path.is_file()
+    )
+
+
 def _run(command: list[str], *, env: dict[str, str], log: Path) -> None:
     with open(log, "ab") as output:
         result = subprocess.run(  # noqa: S603
@@ -306,6 +321,11 @@ def _details(raw: dict, backend: Backend, plan: dict) -> dict[str, object]:
                 mixed["dashboard_ms"],
             )
         ),
+        "app CPU per cold doors page / warm doors page / GET /healthz, ms": " / ".join(
+            str(raw["cpu"][name])
+            for name in ("app_ms_per_cold_page", "app_ms_per_warm_page", "app_ms_per_healthz")
+        ),
+        "sandbox CPU per upstream call, ms": raw["cpu"]["sandbox_ms_per_call"],
         "virtual residents / managers (mixed phase)": f"{plan['residents']} / {plan['managers']}",
         "databases and cache": backend.name,
     }
@@ -343,11 +363,13 @@ def main() -> int:
             env=envs.setup,
             log=log,
         )
-        _run(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity=0"],
-            env=envs.app,
-            log=log,
-        )
+        if not _static_current():
+            _say("collecting static files for production (once)")
+            _run(
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity=0"],
+                env=envs.app,
+                log=log,
+            )
         # Local memory is per process: without Redis each server must be one process.
         shared = backend.shared
         _say("starting the sandbox and the app under gunicorn")
@@ -375,6 +397,8 @@ def main() -> int:
             server.wait_healthy()
         plan = {
             "app_url": servers[1].url,
+            "app_pid": servers[1].process.pid,
+            "sandbox_pid": servers[0].process.pid,
             "sandbox_url": servers[0].url,
             "identities": json.loads(identities_path.read_text()),
             "residents": residents,
@@ -385,12 +409,23 @@ def main() -> int:
             "mixed_seconds": _setting("BENCH_MIXED_SECONDS", 60),
         }
         _say("driving the load")
+        load_before = os.getloadavg()[0]
         raw = _load(plan, workdir)
+        load_after = os.getloadavg()[0]
         results = results_build(upstream_latency_ms=latency_ms, raw=raw)
         RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
         print()
-        print(table_format(results, _details(raw, backend, plan)))
+        details = _details(raw, backend, plan)
+        details["machine load average before / after the load"] = (
+            f"{load_before:.1f} / {load_after:.1f} on {os.cpu_count()} cores"
+        )
+        print(table_format(results, details))
         print()
+        if load_before > (os.cpu_count() or 1) / 2:
+            _say(
+                f"the machine was already busy (load average {load_before:.1f}) before the load "
+                "began: every timing above is inflated by it"
+            )
         for failure in raw["failures"]:
             _say(f"failed: {failure}")
         missed = [target.label for target in targets_check(results) if not target.passed]
