@@ -3,7 +3,6 @@ on a desktop, and a resident who wanders onto the managers' dashboard."""
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -161,11 +160,12 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     download = started.value
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    rows = list(csv.reader(Path(saved).read_text(encoding="utf-8").splitlines()))
+    rows = list(csv.reader(saved.read_text(encoding="utf-8").splitlines()))
     assert download.suggested_filename.endswith(".csv")
     assert rows[0][0] == "Time"
     assert any(column.endswith(" mean") for column in rows[0])
     assert len(rows) > 1
+    assert re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", rows[1][0])
     assert all(len(row) == len(rows[0]) for row in rows[1:])
 
     butlr_sandbox.fault(endpoint="butlr.*", kind="status", status=503)
