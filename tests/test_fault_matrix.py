@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -274,13 +272,12 @@ def test_butterflymx_fault(
 
 @pytest.fixture
 def butlr(butlr_sandbox, settings, transactional_db):
+    """The Butlr sandbox with patient timeouts and quick retries; a hang shortens them."""
     settings.BUTLR_CONNECT_TIMEOUT = 2
     settings.BUTLR_READ_TIMEOUT = 5
     settings.BUTLR_RETRIES = 2
     settings.BUTLR_RETRY_BACKOFF = 0.01
     settings.BUTLR_RETRY_AFTER_MAX = 0.5
-    # Transactional tests flush the group that a data migration made.
-    Group.objects.get_or_create(name=django_settings.PROPERTY_MANAGERS_GROUP)
     return butlr_sandbox
 
 
