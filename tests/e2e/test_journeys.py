@@ -5,13 +5,11 @@ import csv
 import re
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.core.cache import cache
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 import occupancy.services
-from tests.factories import UserFactory
+from tests.e2e.conftest import Tab
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,7 +23,6 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
-PASSWORD = "correct-horse-battery-staple"
 LAST_GOOD_PREFIX = "occupancy:last-good:"
 
 
@@ -46,35 +43,36 @@ class KeyRecordingCache:
 
 
 @pytest.fixture
-def managers_group(transactional_db):
-    """Transactional tests flush the tables, the group its data migration made included."""
-    group, _ = Group.objects.get_or_create(name=django_settings.PROPERTY_MANAGERS_GROUP)
-    return group
-
-
-@pytest.fixture
 def dashboard_cache(monkeypatch):
     recorder = KeyRecordingCache(occupancy.services.cache)
     monkeypatch.setattr(occupancy.services, "cache", recorder)
     return recorder
 
 
-def sign_in(page: Page, *, email: str) -> None:
+def sign_in(tab: Tab, *, email: str, password: str) -> None:
+    """Signs in through the form and checks both pages: the form and the home page."""
+    page = tab.page
     page.goto("/accounts/login/")
+    tab.check("sign-in")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your doors", level=1)).to_be_visible()
+    tab.check("home")
 
 
-def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(bmx_sandbox, browse):
+def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
+    bmx_sandbox, browse, password
+):
     tab = browse("phone", **PHONE)
     page = tab.page
 
     page.goto("/accounts/signup/")
     tab.check("sign-up")
     page.get_by_label("Email").fill("new.resident@foyer.example")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again):", exact=True).fill(PASSWORD)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_label("Password (again):", exact=True).fill(password)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Connect your ButterflyMX account")).to_be_visible()
     tab.check("not-connected")
@@ -129,15 +127,13 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(bmx_san
 
 
 def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_butlr_fails(
-    butlr_sandbox, browse, managers_group, dashboard_cache, settings, tmp_path
+    butlr_sandbox, browse, manager, password, dashboard_cache, settings, tmp_path
 ):
     settings.BUTLR_RETRIES = 0
-    manager = UserFactory(password=PASSWORD)
-    manager.groups.add(managers_group)
     tab = browse("desktop", **DESKTOP)
     page = tab.page
 
-    sign_in(page, email=manager.email)
+    sign_in(tab, email=manager.email, password=password)
     page.get_by_role("link", name="Occupancy").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Occupancy"), level=1)).to_be_visible()
     figures = page.locator("#numbers .space-figure")
@@ -181,13 +177,12 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     tab.check("dashboard-stale")
 
 
-def test_a_resident_is_refused_the_dashboard(browse):
-    resident = UserFactory(password=PASSWORD)
+def test_a_resident_is_refused_the_dashboard(browse, resident, password):
     tab = browse("desktop", **DESKTOP)
     tab.expected_statuses.add(403)
     page = tab.page
 
-    sign_in(page, email=resident.email)
+    sign_in(tab, email=resident.email, password=password)
     expect(page.get_by_role("navigation", name="Main")).not_to_contain_text("Occupancy")
     response = page.goto("/dashboard/")
 
