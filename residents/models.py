@@ -80,6 +80,7 @@ class DoorEvent(models.Model):
 
     REASONS = {
         "no_answer": "no answer from ButterflyMX",
+        "unreachable": "ButterflyMX unreachable",
         "bad_response": "unreadable answer",
         "rate_limited": "ButterflyMX busy",
         "forbidden": "not allowed",

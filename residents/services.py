@@ -17,6 +17,7 @@ from residents.butterflymx.client import (
     RateLimited,
     Unauthorized,
     Unavailable,
+    Unreachable,
     UpstreamTimeout,
     ValidationFailed,
     token_revoke,
@@ -111,6 +112,9 @@ def _failure(error: Exception) -> tuple[str, str, str, bool]:
     failed, unconfirmed = DoorEvent.Outcome.FAILED, DoorEvent.Outcome.UNCONFIRMED
     if isinstance(error, NotConnected | ReconnectRequired | Unauthorized):
         return failed, "reconnect", "ButterflyMX needs you to reconnect before doors open.", True
+    if isinstance(error, Unreachable):
+        message = "Couldn't reach ButterflyMX, so the door didn't open. Try again in a moment."
+        return failed, "unreachable", message, False
     if isinstance(error, UpstreamTimeout) or (
         isinstance(error, Unavailable | BadResponse) and error.status is None
     ):

@@ -56,6 +56,7 @@ TROUBLE = "ButterflyMX is having trouble. The door didn't open; try again shortl
 NEEDS_RECONNECT = "ButterflyMX needs you to reconnect before doors open."
 UNKNOWN_DOOR = "ButterflyMX no longer knows this door. Refresh your doors."
 REFUSED_RELEASE = "ButterflyMX refused to open it"
+UNREACHABLE = "reach ButterflyMX, so the door didn"
 REVOKED = "ButterflyMX is disconnected. Foyer no longer holds its keys."
 NOT_REVOKED = "ButterflyMX didn't confirm the revocation"
 
@@ -127,9 +128,8 @@ def _release(status: int, *, reconnect_tokens: str = ROTATED) -> dict[str, Expec
     return {
         # The request went out and no answer came: the door may have opened.
         "timeout": row(UNCONFIRMED, "no_answer", NO_ANSWER),
-        # requests does not say whether a connection error happened before or after the
-        # request was sent, so a refused connection is reported as unconfirmed too.
-        "refused connection": row(UNCONFIRMED, "no_answer", NO_ANSWER),
+        # A refused connection sent nothing: the door certainly did not open.
+        "refused connection": row(OPENED_NOT, "unreachable", UNREACHABLE),
         "500": row(OPENED_NOT, "unavailable", TROUBLE),
         "502 html": row(OPENED_NOT, "unavailable", TROUBLE),
         "503": row(OPENED_NOT, "unavailable", TROUBLE),

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from residents.butterflymx.errors import (
     BadResponse,
@@ -32,6 +32,7 @@ from residents.butterflymx.errors import (
     RateLimited,
     Unauthorized,
     Unavailable,
+    Unreachable,
     UpstreamTimeout,
     ValidationFailed,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "Unit",
+    "Unreachable",
     "UpstreamTimeout",
     "ValidationFailed",
     "token_info",
@@ -295,6 +297,13 @@ def _transport_error(exc: requests.RequestException) -> ButterflyMXError:
     )
     if read_timed_out:
         return UpstreamTimeout()
+    cause = exc.args[0] if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(
+        getattr(cause, "reason", None), ConnectTimeoutError
+    ):
+        # Refused, unresolvable or timed out while connecting (urllib3's NewConnectionError
+        # is a ConnectTimeoutError): nothing reached ButterflyMX.
+        return Unreachable("ButterflyMX could not be reached.")
     if isinstance(
         exc,
         requests.ConnectionError

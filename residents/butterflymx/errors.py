@@ -61,6 +61,12 @@ class Unavailable(ButterflyMXError):
     default_message = "ButterflyMX is unavailable."
 
 
+class Unreachable(Unavailable):
+    """No connection to ButterflyMX could be opened, so the request was never sent."""
+
+    default_message = "ButterflyMX could not be reached."
+
+
 class UpstreamTimeout(Unavailable):
     """ButterflyMX did not answer in time: for a door release the outcome is unknown."""
 

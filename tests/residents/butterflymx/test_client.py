@@ -30,6 +30,7 @@ from residents.butterflymx.client import (
     Unauthorized,
     Unavailable,
     Unit,
+    Unreachable,
     UpstreamTimeout,
     ValidationFailed,
     token_info,
@@ -504,7 +505,7 @@ class TestErrors:
         ("exception", "error_class"),
         [
             (requests.ConnectionError("refused"), Unavailable),
-            (requests.ConnectTimeout("connect timed out"), Unavailable),
+            (requests.ConnectTimeout("connect timed out"), Unreachable),
             (requests.exceptions.ChunkedEncodingError("dropped"), Unavailable),
             (requests.ReadTimeout("read timed out"), UpstreamTimeout),
         ],
