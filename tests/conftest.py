@@ -11,6 +11,11 @@ pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Every test starts with an empty cache (local memory, or Redis in CI)."""
     cache.clear()

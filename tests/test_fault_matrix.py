@@ -61,12 +61,6 @@ MOMENT = datetime(2026, 11, 23, 15, 32, 30, tzinfo=UTC)
 LATER = timedelta(minutes=3)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Residents and managers are made with a password; hashing it properly costs ~0.3 s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def closed_port_url(path: str) -> str:
     """A URL where nothing listens: the port was free a moment ago and is closed again."""
     with socket.socket() as probe:
