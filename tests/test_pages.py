@@ -12,7 +12,9 @@ SIGNED_IN = ["home", "account", "account_change_password", "account_email"]
 
 @pytest.fixture(autouse=True)
 def _strict_templates(settings):
-    settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID{%s}"
+    # A copy, so that the settings fixture restores the original afterwards.
+    options = {**settings.TEMPLATES[0]["OPTIONS"], "string_if_invalid": "INVALID{%s}"}
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": options}]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
