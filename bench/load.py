@@ -6,7 +6,8 @@ the identities bench.setup made and the size of each phase. OUT receives the raw
 sandbox's calls by endpoint made during it. The phases, one after the other:
 
 1. warm-up: each resident of the main crowd opens their doors page once (not timed);
-2. cold: fresh residents, each opening their doors page for the first time (empty cache);
+2. cold: fresh residents, each opening their doors page for the first time (the listing is
+   cached per resident, so a new resident meets an empty cache);
 3. throughput: the warm doors page, then GET /healthz, each as fast as a few users go;
 4. mixed: residents open their (warm) doors page, unlock through Foyer and send the same
    release straight to the sandbox, while managers load the occupancy dashboard.

@@ -7,7 +7,7 @@ table and writes bench-results.json. Everything it starts is stopped, and everyt
 creates is removed, however the run ends.
 
 Environment: BENCH_UPSTREAM_LATENCY_MS (50), BENCH_RESIDENTS (24), BENCH_MANAGERS (3),
-BENCH_COLD_PAGES (120), BENCH_COLD_USERS (4), BENCH_THROUGHPUT_USERS (8),
+BENCH_COLD_PAGES (120), BENCH_COLD_USERS (1), BENCH_THROUGHPUT_USERS (8),
 BENCH_THROUGHPUT_SECONDS (10), BENCH_MIXED_SECONDS (60), BENCH_BACKEND (auto, or sqlite),
 BENCH_REDIS_DB (3; the sandbox uses the next one), BENCH_APP_WORKERS (3),
 BENCH_APP_THREADS (8), BENCH_SANDBOX_WORKERS (2), BENCH_SANDBOX_THREADS (16).
@@ -403,7 +403,7 @@ def main() -> int:
             "identities": json.loads(identities_path.read_text()),
             "residents": residents,
             "managers": _setting("BENCH_MANAGERS", 3),
-            "cold_users": _setting("BENCH_COLD_USERS", 4),
+            "cold_users": _setting("BENCH_COLD_USERS", 1),
             "throughput_users": _setting("BENCH_THROUGHPUT_USERS", 8),
             "throughput_seconds": _setting("BENCH_THROUGHPUT_SECONDS", 10),
             "mixed_seconds": _setting("BENCH_MIXED_SECONDS", 60),
