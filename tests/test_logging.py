@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 
 from config.logging import JsonFormatter, PlainFormatter, formatter_config
+from tests.production import PRODUCTION, ROOT, django_run
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "a-production-secret-key-that-is-long-enough-for-django-checks-123",
+# Production, with secrets of Foyer's own for the redaction to find.
+SECRETS = {
     "ALLOWED_HOSTS": "127.0.0.1,foyer.example",
-    "EMAIL_URL": "smtp://mail.foyer.example:25",
     "TOKEN_ENCRYPTION_KEYS": "uXZ0eQ8mB5m3h7v1kZ9Qe6Cq2yM0a4d8f1g3h5j7k9I=,"
     "Zm9yZXZlci1vbGQta2V5LWZvci1yb3RhdGlvbi0xMjM0NQ==",
     "BUTLR_CLIENT_ID": "production-butlr-client",
@@ -181,27 +179,8 @@ def test_log_format_must_be_json_or_plain():
         formatter_config("yaml")
 
 
-def run_production(code: str, **overrides: str) -> subprocess.CompletedProcess:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "LOG_FORMAT"}
-    }
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**environment, **PRODUCTION, **overrides, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 LOG_FROM_DJANGO = f"""
 import logging
-import django
-django.setup()
 logging.getLogger("residents.services").warning("refresh answered %s", "refresh_token={REFRESH}")
 logging.getLogger("django.request").error("Bad gateway for Bearer {TOKEN}")
 logging.getLogger("occupancy.services").warning("login with production-butlr-secret-value")
@@ -210,7 +189,7 @@ logging.getLogger("residents.services").info("ButterflyMX GET /v4/tenants -> 200
 
 
 def test_production_logs_json_lines_to_stdout_redacted():
-    result = run_production(LOG_FROM_DJANGO)
+    result = django_run(LOG_FROM_DJANGO, **SECRETS)
 
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in result.stdout.splitlines()]
@@ -229,7 +208,7 @@ def test_production_logs_json_lines_to_stdout_redacted():
 
 
 def test_log_format_plain_is_honoured_in_production():
-    result = run_production(LOG_FROM_DJANGO, LOG_FORMAT="plain")
+    result = django_run(LOG_FROM_DJANGO, LOG_FORMAT="plain", **SECRETS)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -285,6 +264,7 @@ def test_gunicorn_access_log_never_shows_the_callback_query():
         env={
             **environment,
             **PRODUCTION,
+            **SECRETS,
             "PORT": str(port),
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "1",

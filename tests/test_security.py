@@ -3,26 +3,16 @@
 import base64
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 
+from tests.production import ROOT, django_run
+
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "a-production-secret-key-that-is-long-enough-for-django-checks-123",
-    "ALLOWED_HOSTS": "foyer.example",
-    "EMAIL_URL": "smtp://mail.foyer.example:25",
-    "TOKEN_ENCRYPTION_KEYS": "uXZ0eQ8mB5m3h7v1kZ9Qe6Cq2yM0a4d8f1g3h5j7k9I=",
-}
 CALLBACK = "http://testserver/accounts/butterflymx/login/callback/"
 
 # What a CSP without 'unsafe-inline' or 'unsafe-eval' refuses to run or apply.
@@ -45,27 +35,8 @@ def inline_code(html: str) -> list[str]:
     return [f"{kind}: {hit.group(0)}" for kind, rx in INLINE.items() for hit in rx.finditer(html)]
 
 
-def run_production(code: str, **overrides: str) -> subprocess.CompletedProcess:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL"} and not key.startswith("BUTTERFLYMX_")
-    }
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**environment, **PRODUCTION, **overrides, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 PRODUCTION_REQUESTS = """
 import json
-import django
-django.setup()
 from django.test import Client
 client = Client(HTTP_HOST="foyer.example")
 plain = client.get("/no-such-page/")
@@ -84,7 +55,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def production():
-    result = run_production(PRODUCTION_REQUESTS)
+    result = django_run(PRODUCTION_REQUESTS)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -120,8 +91,8 @@ def test_pages_carry_the_other_security_headers(resident_client):
 
 
 def test_form_action_allows_the_butterflymx_accounts_origin():
-    result = run_production(
-        "import django; django.setup(); from csp.utils import build_policy; print(build_policy())",
+    result = django_run(
+        "from csp.utils import build_policy; print(build_policy())",
         BUTTERFLYMX_CLIENT_ID="foyer-production-client",
         BUTTERFLYMX_CLIENT_SECRET="production-client-secret",
         BUTTERFLYMX_ACCOUNTS_URL="https://accounts.butterflymx.example:8443/oauth/",
@@ -152,7 +123,7 @@ def test_production_answers_the_health_check_over_plain_http(production):
 
 
 def test_deploy_checks_pass_under_production_settings():
-    result = run_production(
+    result = django_run(
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
     )
