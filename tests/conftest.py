@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from occupancy.butlr import client as butlr_client
+from residents.butterflymx import client as butterflymx_client
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
@@ -13,6 +15,16 @@ pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _close_upstream_connections(request):
+    """Drop the clients' pooled keep-alive connections after a test that used the live server,
+    so that no server thread outlives the test holding the shared test database."""
+    yield
+    if "live_server" in request.fixturenames:
+        butterflymx_client._session.close()
+        butlr_client._session.close()
 
 
 @pytest.fixture(autouse=True)
