@@ -170,35 +170,53 @@ def _door_uses(*, user, tenant_id: int) -> dict[tuple[str, int], int]:
     }
 
 
+LOCK_TYPES = {"smart_lock", "remote_lock"}
+
+
+def _is_home_device(device: Device, tenant: Tenant) -> bool:
+    if device.unit_id is not None:
+        return tenant.unit is not None and device.unit_id == tenant.unit.id
+    # Without a unit on the device, a lock ButterflyMX lists for this resident is theirs.
+    return device.type in LOCK_TYPES
+
+
 def _with_doors(*, listing: DoorListing, uses: dict[tuple[str, int], int]) -> DoorListing:
+    """Sort the doors into the building's entrances and the resident's home, most used first.
+
+    A building device behind an access point (the panel of the front door, say) is left
+    out: opening the access point is the same thing, by the name residents know.
+    """
+
+    def door(kind, item, type_):
+        return Door(
+            kind=kind,
+            id=item.id,
+            name=item.name,
+            type=type_,
+            uses=uses.get((kind, item.id), 0),
+        )
+
     def ranked(doors):
         return sorted(doors, key=lambda door: (-door.uses, door.name.lower(), door.id))
 
+    behind_access_points = {
+        device_id for access_point in listing.access_points for device_id in access_point.device_ids
+    }
+    home, building = [], []
+    for device in listing.devices:
+        if _is_home_device(device, listing.tenant):
+            home.append(door(DoorEvent.Kind.DEVICE, device, device.type))
+        elif device.unit_id is None and device.id not in behind_access_points:
+            building.append(door(DoorEvent.Kind.DEVICE, device, device.type))
     entrances = [
-        Door(
-            kind=DoorEvent.Kind.ACCESS_POINT,
-            id=ap.id,
-            name=ap.name,
-            type="access_point",
-            uses=uses.get((DoorEvent.Kind.ACCESS_POINT, ap.id), 0),
-        )
-        for ap in listing.access_points
-    ]
-    home = [
-        Door(
-            kind=DoorEvent.Kind.DEVICE,
-            id=device.id,
-            name=device.name,
-            type=device.type,
-            uses=uses.get((DoorEvent.Kind.DEVICE, device.id), 0),
-        )
-        for device in listing.devices
+        door(DoorEvent.Kind.ACCESS_POINT, access_point, "access_point")
+        for access_point in listing.access_points
     ]
     return DoorListing(
         tenant=listing.tenant,
         access_points=listing.access_points,
         devices=listing.devices,
-        entrances=ranked(entrances),
+        entrances=ranked(entrances + building),
         home=ranked(home),
     )
 

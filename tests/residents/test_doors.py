@@ -65,6 +65,18 @@ def test_doors_page_lists_entrances_and_home_devices(bmx_sandbox, rosa_client):
     assert world.sam_smart_lock.name not in page  # the neighbour's lock is not Rosa's
 
 
+def test_home_holds_the_units_own_devices_and_panels_hide_behind_their_doors(
+    bmx_sandbox, rosa_client
+):
+    world = bmx_sandbox.world
+    page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
+    entrances, home = page.split('id="home-heading"')
+    assert home.count('class="door-card') == 1
+    assert world.rosa_smart_lock.name in home
+    assert "Elevator control" in entrances  # building hardware with no access point of its own
+    assert world.harbor_panel.name not in page  # the front door's panel: open the front door
+
+
 def test_doors_page_is_fetched_concurrently_then_served_from_the_cache(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
     rosa_client.get(doors_url(world.rosa_harbor))
