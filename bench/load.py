@@ -5,7 +5,8 @@ the identities bench.setup made and the size of each phase. OUT receives the raw
 (milliseconds, body included), the number of failed requests and, for each phase, the
 sandbox's calls by endpoint made during it. The phases, one after the other:
 
-1. warm-up: each resident of the main crowd opens their doors page once (not timed);
+1. warm-up: each resident of the main crowd opens their doors page once (not timed) and
+   keeps the doors it offers;
 2. cold: fresh residents, each opening their doors page for the first time (the listing is
    cached per resident, so a new resident meets an empty cache);
 3. throughput: the warm doors page, then GET /healthz, each as fast as a few users go;
@@ -14,6 +15,7 @@ sandbox's calls by endpoint made during it. The phases, one after the other:
 """
 
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -34,6 +36,7 @@ DOORS_MARKER = 'id="entrances-heading"'
 UNLOCKED_MARKER = "Opened at"
 DASHBOARD_MARKER = "<h2>Floors</h2>"
 STALE_MARKER = "occupancy-notice"
+UNLOCK_PATH = re.compile(r"/doors/\d+/\d+/(access-point|device)/(\d+)/unlock/")
 
 
 class Recorder:
@@ -66,6 +69,14 @@ def _cookies(me: dict) -> dict[str, str]:
     return {"Cookie": f"sessionid={me['session']}; csrftoken={me['csrf']}"}
 
 
+def _doors_on(page: str) -> list[dict]:
+    """The doors a doors page offers to open, in page order, each once."""
+    return [
+        {"kind": kind, "id": int(door_id)}
+        for kind, door_id in dict.fromkeys(UNLOCK_PATH.findall(page))
+    ]
+
+
 def _expect(response, status: int, marker: str | None = None, absent: str | None = None):
     if response.status_code != status:
         response.failure(f"answered {response.status_code}, expected {status}")
@@ -83,12 +94,13 @@ class _Person(FastHttpUser):
     network_timeout = 30.0
     pool = iter(())
 
-    def doors_get(self, me: dict, *, name: str) -> None:
+    def doors_get(self, me: dict, *, name: str) -> str:
         path = f"/doors/{me['building_id']}/{me['tenant_id']}/"
         with self.client.get(
             path, name=name, headers=_cookies(me), catch_response=True
         ) as response:
             _expect(response, 200, DOORS_MARKER)
+            return response.text or ""
 
 
 class FirstVisit(_Person):
@@ -103,7 +115,8 @@ class FirstVisit(_Person):
         me = next(self.pool, None)
         if me is None:
             raise StopUser
-        self.doors_get(me, name=self.sample)
+        # Residents later tap the doors their page offers them.
+        me["doors"] = _doors_on(self.doors_get(me, name=self.sample))
 
 
 class WarmUp(FirstVisit):
@@ -144,6 +157,9 @@ class Resident(_Person):
 
     def on_start(self):
         self.me = next(self.pool)
+        if not self.me.get("doors"):
+            # Its first visit failed, and was counted as an error.
+            raise StopUser
         # Each door in turn, so that no tap lands within the door's cooldown.
         self.foyer_doors = cycle(self.me["doors"])
         self.direct_doors = cycle(self.me["doors"])

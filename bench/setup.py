@@ -2,7 +2,7 @@
 
 Run by bench.run as ``python -m bench.setup OUT`` in an environment with the sandbox
 enabled and both databases set. Writes OUT (JSON): for each virtual resident a session, a
-CSRF secret, the ButterflyMX tenancy and doors, and the sandbox access token its connection
+CSRF secret, the ButterflyMX tenancy, and the sandbox access token its connection
 holds (for sending the same door release straight to the sandbox); and a manager's session.
 Sessions are created directly, so no password is hashed for hundreds of sign-ins.
 """
@@ -28,24 +28,6 @@ def _session_create(user) -> dict:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return {"session": session.session_key, "csrf": get_random_string(32)}
-
-
-def _doors(*, building_id: int, unit_id: int) -> list[dict]:
-    """The doors the sandbox lets this tenancy open: the building's access points, its
-    devices that belong to no unit, and the unit's own smart lock."""
-    from sandbox.butterflymx.world import ACCESS_POINTS, DEVICES
-
-    doors = [
-        {"kind": "access-point", "id": ap_id, "name": name}
-        for ap_id, building, name, _devices, _hours in ACCESS_POINTS
-        if building == building_id
-    ]
-    doors += [
-        {"kind": "device", "id": device_id, "name": name}
-        for device_id, building, unit, name, *_rest in DEVICES
-        if building == building_id and unit in (None, unit_id)
-    ]
-    return doors
 
 
 def _resident_create(*, number: int, person, tenant) -> dict:
@@ -83,7 +65,6 @@ def _resident_create(*, number: int, person, tenant) -> dict:
         "token": tokens["access_token"],
         "building_id": tenant.building_id,
         "tenant_id": tenant.id,
-        "doors": _doors(building_id=tenant.building_id, unit_id=tenant.unit_id),
     }
 
 
