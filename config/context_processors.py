@@ -5,4 +5,5 @@ from occupancy.roles import is_property_manager
 
 def roles(request):
     user = getattr(request, "user", None)
-    return {"is_property_manager": bool(user and is_property_manager(user))}
+    # A callable: the template asks only where it shows the navigation, not in fragments.
+    return {"is_property_manager": lambda: bool(user and is_property_manager(user))}

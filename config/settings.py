@@ -147,6 +147,9 @@ STORAGES = {
     },
 }
 
+# Sessions are read from the cache on every request and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 

@@ -89,7 +89,9 @@ def tenants_for_user(*, user, connection: ButterflyMXConnection) -> list[Tenant]
     key = f"{_cache_prefix(connection)}:tenants"
     tenants = cache.get(key)
     if tenants is None:
-        tenants = butterflymx_call(user=user, call=lambda client: client.tenants())
+        tenants = butterflymx_call(
+            user=user, connection=connection, call=lambda client: client.tenants()
+        )
         cache.set(key, tenants, LISTING_SECONDS)
     return tenants
 
@@ -133,7 +135,7 @@ def doors_for_tenant(
             t.id == tenant_id and t.building_id == building_id for t in cached_tenants
         ):
             raise DoorNotFound
-        token = access_token_get(user=user)
+        token = access_token_get(user=user, connection=connection)
         try:
             fetched = _listing_fetch(
                 client=ButterflyMXClient(token), tenants=cached_tenants, building_id=building_id

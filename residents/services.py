@@ -183,7 +183,9 @@ def door_release(
     release, error = None, None
     try:
         release = butterflymx_call(
-            user=user, call=lambda client: client.door_release(tenant_id=tenant_id, **door_arg)
+            user=user,
+            connection=connection,
+            call=lambda client: client.door_release(tenant_id=tenant_id, **door_arg),
         )
     except (ButterflyMXError, NotConnected, ReconnectRequired) as exc:
         error = exc

@@ -39,15 +39,19 @@ def _is_fresh(connection: ButterflyMXConnection, rejected: str | None) -> bool:
     return rejected is None or token_decrypt(connection.access_token_ciphertext) != rejected
 
 
-def access_token_get(*, user, rejected: str | None = None) -> str:
+def access_token_get(
+    *, user, connection: ButterflyMXConnection | None = None, rejected: str | None = None
+) -> str:
     """A valid ButterflyMX access token for ``user``.
 
     Refreshes when the token is within REFRESH_MARGIN of expiry, or when ``rejected`` (a
     token ButterflyMX just answered 401 to) is still the stored one. The refresh happens
     under a row lock, re-reading after the lock, so that concurrent requests make exactly
-    one refresh call and the rotated refresh token is never lost.
+    one refresh call and the rotated refresh token is never lost. ``connection`` is the
+    resident's connection as the caller has just read it, which saves reading it again.
     """
-    connection = ButterflyMXConnection.objects.filter(user=user).first()
+    if connection is None or rejected is not None:
+        connection = ButterflyMXConnection.objects.filter(user=user).first()
     if connection is None:
         raise NotConnected
     if connection.needs_reconnect:
@@ -94,12 +98,14 @@ def _access_token_refresh(*, connection_id: int, rejected: str | None) -> str:
     return tokens.access_token
 
 
-def butterflymx_call(*, user, call: Callable[[ButterflyMXClient], T]) -> T:
+def butterflymx_call(
+    *, user, call: Callable[[ButterflyMXClient], T], connection: ButterflyMXConnection | None = None
+) -> T:
     """Run ``call`` with a client for ``user``; after a 401, refresh and try exactly once more.
 
     A request ButterflyMX answered 401 did nothing, so even a door release may be sent again.
     """
-    token = access_token_get(user=user)
+    token = access_token_get(user=user, connection=connection)
     try:
         return call(ButterflyMXClient(token))
     except Unauthorized:
