@@ -114,10 +114,13 @@ def test_unlock_an_access_point(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
     rosa_client.get(doors_url(world.rosa_harbor))
 
-    response = rosa_client.post(
-        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
-    )
+    with CaptureQueriesContext(db_connection) as queries:
+        response = rosa_client.post(
+            unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+        )
 
+    # The user, the connection and the history row; nothing else.
+    assert len(queries) <= 3, [q["sql"] for q in queries.captured_queries]
     page = response.content.decode()
     assert response.status_code == 200
     assert "Opened at" in page
