@@ -16,7 +16,7 @@ from residents.butterflymx.client import (
     Unauthorized,
 )
 from residents.models import ButterflyMXConnection, DoorEvent
-from residents.tokens import access_token_get, butterflymx_call
+from residents.tokens import butterflymx_call
 
 # How long a resident's tenancies and doors are served from the shared cache.
 LISTING_SECONDS = 300
@@ -96,6 +96,13 @@ def tenants_for_user(*, user, connection: ButterflyMXConnection) -> list[Tenant]
     return tenants
 
 
+def _tenancy(tenants: list[Tenant], *, building_id: int, tenant_id: int) -> Tenant:
+    for tenant in tenants:
+        if tenant.id == tenant_id and tenant.building_id == building_id:
+            return tenant
+    raise DoorNotFound
+
+
 def _listing_fetch(*, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int):
     """Tenancies (unless cached), access points and devices, all at once."""
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -131,30 +138,21 @@ def doors_for_tenant(
     listing = cache.get(key)
     if listing is None:
         cached_tenants = cache.get(f"{prefix}:tenants")
-        if cached_tenants is not None and not any(
-            t.id == tenant_id and t.building_id == building_id for t in cached_tenants
-        ):
-            raise DoorNotFound
-        token = access_token_get(user=user, connection=connection)
-        try:
-            fetched = _listing_fetch(
-                client=ButterflyMXClient(token), tenants=cached_tenants, building_id=building_id
-            )
-        except Unauthorized:
-            token = access_token_get(user=user, rejected=token)
-            fetched = _listing_fetch(
-                client=ButterflyMXClient(token), tenants=cached_tenants, building_id=building_id
-            )
-        tenants, access_points, devices = fetched
+        if cached_tenants is not None:
+            _tenancy(cached_tenants, building_id=building_id, tenant_id=tenant_id)
+        tenants, access_points, devices = butterflymx_call(
+            user=user,
+            connection=connection,
+            call=lambda client: _listing_fetch(
+                client=client, tenants=cached_tenants, building_id=building_id
+            ),
+        )
         if cached_tenants is None:
             cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
-        tenant = next(
-            (t for t in tenants if t.id == tenant_id and t.building_id == building_id), None
-        )
-        if tenant is None:
-            raise DoorNotFound
         listing = DoorListing(
-            tenant=tenant, access_points=tuple(access_points), devices=tuple(devices)
+            tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
+            access_points=tuple(access_points),
+            devices=tuple(devices),
         )
         cache.set(key, listing, LISTING_SECONDS)
     uses = _door_uses(user=user, tenant_id=listing.tenant.id) if ranked else {}
