@@ -36,7 +36,7 @@ DOORS_MARKER = 'id="entrances-heading"'
 UNLOCKED_MARKER = "Opened at"
 DASHBOARD_MARKER = "<h2>Floors</h2>"
 STALE_MARKER = "occupancy-notice"
-UNLOCK_PATH = re.compile(r"/doors/\d+/\d+/(access-point|device)/(\d+)/unlock/")
+UNLOCK_PATH = re.compile(r"/doors/\d+/\d+/(access_point|device)/(\d+)/unlock/")
 
 
 class Recorder:
@@ -181,8 +181,8 @@ class Resident(_Person):
     @task
     def unlock_direct(self):
         me, door = self.me, next(self.direct_doors)
-        field = "access_point_id" if door["kind"] == "access-point" else "device_id"
-        body = {"door_release_request": {"tenant_id": me["tenant_id"], field: door["id"]}}
+        release = {"tenant_id": me["tenant_id"], f"{door['kind']}_id": door["id"]}
+        body = {"door_release_request": release}
         with self.client.post(
             f"{self.sandbox_url}/sandbox/butterflymx/api/v4/door_release_requests",
             name="unlock_direct",

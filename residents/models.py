@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from residents.butterflymx.types import DoorKind
+
 
 class ButterflyMXConnection(models.Model):
     """A resident's link to their ButterflyMX account.
@@ -48,14 +50,28 @@ class ButterflyMXConnection(models.Model):
 class DoorEvent(models.Model):
     """One unlock attempt by a resident, recorded before the answer goes back to them."""
 
-    class Kind(models.TextChoices):
-        ACCESS_POINT = "access_point", "Building entrance"
-        DEVICE = "device", "Unit device"
+    KINDS = [
+        (DoorKind.ACCESS_POINT.value, "Building entrance"),
+        (DoorKind.DEVICE.value, "Unit device"),
+    ]
 
     class Outcome(models.TextChoices):
         OPENED = "opened", "Opened"
         FAILED = "failed", "Didn't open"
         UNCONFIRMED = "unconfirmed", "Not confirmed"
+
+    class ErrorCode(models.TextChoices):
+        """Why a door didn't open, or may not have (residents.failures says it in words)."""
+
+        NO_ANSWER = "no_answer", "no answer from ButterflyMX"
+        UNREACHABLE = "unreachable", "ButterflyMX unreachable"
+        BAD_RESPONSE = "bad_response", "unreadable answer"
+        RATE_LIMITED = "rate_limited", "ButterflyMX busy"
+        FORBIDDEN = "forbidden", "not allowed"
+        NOT_FOUND = "not_found", "door unknown to ButterflyMX"
+        REFUSED = "refused", "refused by ButterflyMX"
+        UNAVAILABLE = "unavailable", "ButterflyMX unavailable"
+        RECONNECT = "reconnect", "reconnect needed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="door_events"
@@ -64,13 +80,13 @@ class DoorEvent(models.Model):
     building_id = models.BigIntegerField()
     building_name = models.CharField(max_length=200, blank=True)
     unit_label = models.CharField(max_length=50, blank=True)
-    door_kind = models.CharField(max_length=20, choices=Kind.choices)
+    door_kind = models.CharField(max_length=20, choices=KINDS)
     door_id = models.BigIntegerField()
     door_name = models.CharField(max_length=200)
     door_type = models.CharField(max_length=50, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     release_id = models.BigIntegerField(null=True, blank=True)
-    error_code = models.CharField(max_length=50, blank=True)
+    error_code = models.CharField(max_length=50, choices=ErrorCode.choices, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -78,21 +94,5 @@ class DoorEvent(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
-    REASONS = {
-        "no_answer": "no answer from ButterflyMX",
-        "unreachable": "ButterflyMX unreachable",
-        "bad_response": "unreadable answer",
-        "rate_limited": "ButterflyMX busy",
-        "forbidden": "not allowed",
-        "not_found": "door unknown to ButterflyMX",
-        "refused": "refused by ButterflyMX",
-        "unavailable": "ButterflyMX unavailable",
-        "reconnect": "reconnect needed",
-    }
-
     def __str__(self):
         return f"{self.door_name}: {self.get_outcome_display()} ({self.created_at:%Y-%m-%d %H:%M})"
-
-    @property
-    def reason(self) -> str:
-        return self.REASONS.get(self.error_code, self.error_code)

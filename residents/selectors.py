@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from residents.butterflymx.client import (
     AccessPoint,
@@ -15,11 +15,14 @@ from residents.butterflymx.client import (
     Tenant,
     Unauthorized,
 )
+from residents.butterflymx.types import DoorKind
 from residents.models import ButterflyMXConnection, DoorEvent
 from residents.tokens import butterflymx_call
 
 # How long a resident's tenancies and doors are served from the shared cache.
 LISTING_SECONDS = 300
+
+LOCK_TYPES = {"smart_lock", "remote_lock"}
 
 
 class DoorNotFound(Exception):
@@ -28,15 +31,11 @@ class DoorNotFound(Exception):
 
 @dataclass(frozen=True)
 class Door:
-    kind: str  # DoorEvent.Kind
+    kind: DoorKind
     id: int
     name: str
     type: str  # access_point, or the device type (smart_lock, panel, ...)
     uses: int = 0
-
-    @property
-    def slug(self) -> str:
-        return self.kind.replace("_", "-")
 
     @property
     def icon(self) -> str:
@@ -54,13 +53,13 @@ class Door:
 
 @dataclass(frozen=True)
 class DoorListing:
-    tenant: Tenant
-    access_points: tuple[AccessPoint, ...]
-    devices: tuple[Device, ...]
-    entrances: list[Door] = field(default_factory=list)
-    home: list[Door] = field(default_factory=list)
+    """A tenancy's doors: the building's entrances and the resident's home."""
 
-    def door(self, kind: str, door_id: int) -> Door:
+    tenant: Tenant
+    entrances: tuple[Door, ...]
+    home: tuple[Door, ...]
+
+    def door(self, kind: DoorKind, door_id: int) -> Door:
         for door in (*self.entrances, *self.home):
             if door.kind == kind and door.id == door_id:
                 return door
@@ -84,14 +83,12 @@ def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
     )
 
 
-def tenants_for_user(*, user, connection: ButterflyMXConnection) -> list[Tenant]:
+def tenants_for_connection(*, connection: ButterflyMXConnection) -> list[Tenant]:
     """The resident's tenancies, from the shared cache or fetched."""
     key = f"{_cache_prefix(connection)}:tenants"
     tenants = cache.get(key)
     if tenants is None:
-        tenants = butterflymx_call(
-            user=user, connection=connection, call=lambda client: client.tenants()
-        )
+        tenants = butterflymx_call(connection=connection, call=lambda client: client.tenants())
         cache.set(key, tenants, LISTING_SECONDS)
     return tenants
 
@@ -103,7 +100,9 @@ def _tenancy(tenants: list[Tenant], *, building_id: int, tenant_id: int) -> Tena
     raise DoorNotFound
 
 
-def _listing_fetch(*, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int):
+def _listing_fetch(
+    *, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int
+) -> tuple[list[Tenant], list[AccessPoint], list[Device]]:
     """Tenancies (unless cached), access points and devices, all at once."""
     with ThreadPoolExecutor(max_workers=3) as pool:
         fetched = pool.submit(client.tenants) if tenants is None else None
@@ -117,60 +116,69 @@ def _listing_fetch(*, client: ButterflyMXClient, tenants: list[Tenant] | None, b
     if error is not None:
         raise error
     return (
-        fetched.result() if fetched else tenants,
+        fetched.result() if fetched else tenants or [],
         access_points.result(),
         devices.result(),
     )
 
 
-def doors_for_tenant(
-    *, user, connection, building_id: int, tenant_id: int, ranked: bool = True
+def listing_get(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
 ) -> DoorListing:
-    """The doors a resident may open for one tenancy, most used first.
+    """The doors a resident may open for one tenancy, in name order.
 
     Tenancies, access points and devices are fetched concurrently (all pages of each) and
-    cached for LISTING_SECONDS in the shared cache; a tenancy that is not the resident's
-    raises DoorNotFound. ``ranked=False`` leaves the doors in name order without counting
-    the resident's past unlocks, for callers that only look a door up.
+    the sorted listing is cached for LISTING_SECONDS in the shared cache; a tenancy that is
+    not the resident's raises DoorNotFound.
     """
     prefix = _cache_prefix(connection)
     key = f"{prefix}:doors:{building_id}:{tenant_id}"
     listing = cache.get(key)
-    if listing is None:
-        cached_tenants = cache.get(f"{prefix}:tenants")
-        if cached_tenants is not None:
-            _tenancy(cached_tenants, building_id=building_id, tenant_id=tenant_id)
-        tenants, access_points, devices = butterflymx_call(
-            user=user,
-            connection=connection,
-            call=lambda client: _listing_fetch(
-                client=client, tenants=cached_tenants, building_id=building_id
-            ),
-        )
-        if cached_tenants is None:
-            cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
-        listing = DoorListing(
-            tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
-            access_points=tuple(access_points),
-            devices=tuple(devices),
-        )
-        cache.set(key, listing, LISTING_SECONDS)
-    uses = _door_uses(user=user, tenant_id=listing.tenant.id) if ranked else {}
-    return _with_doors(listing=listing, uses=uses)
+    if listing is not None:
+        return listing
+    cached_tenants = cache.get(f"{prefix}:tenants")
+    if cached_tenants is not None:
+        _tenancy(cached_tenants, building_id=building_id, tenant_id=tenant_id)
+    tenants, access_points, devices = butterflymx_call(
+        connection=connection,
+        call=lambda client: _listing_fetch(
+            client=client, tenants=cached_tenants, building_id=building_id
+        ),
+    )
+    if cached_tenants is None:
+        cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
+    listing = _listing_sort(
+        tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
+        access_points=access_points,
+        devices=devices,
+    )
+    cache.set(key, listing, LISTING_SECONDS)
+    return listing
 
 
-def _door_uses(*, user, tenant_id: int) -> dict[tuple[str, int], int]:
+def doors_for_tenant(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> DoorListing:
+    """The tenancy's doors as the doors page shows them: the most used first."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    uses = _door_uses(user_id=connection.user_id, tenant_id=tenant_id)
+
+    def ranked(doors: tuple[Door, ...]) -> tuple[Door, ...]:
+        counted = [replace(door, uses=uses.get((door.kind, door.id), 0)) for door in doors]
+        return tuple(sorted(counted, key=lambda door: -door.uses))
+
+    return replace(listing, entrances=ranked(listing.entrances), home=ranked(listing.home))
+
+
+def _door_uses(*, user_id: int, tenant_id: int) -> dict[tuple[str, int], int]:
     return {
         (row["door_kind"], row["door_id"]): row["uses"]
         for row in DoorEvent.objects.filter(
-            user=user, tenant_id=tenant_id, outcome=DoorEvent.Outcome.OPENED
+            user_id=user_id, tenant_id=tenant_id, outcome=DoorEvent.Outcome.OPENED
         )
         .values("door_kind", "door_id")
         .annotate(uses=Count("id"))
     }
-
-
-LOCK_TYPES = {"smart_lock", "remote_lock"}
 
 
 def _is_home_device(device: Device, tenant: Tenant) -> bool:
@@ -180,46 +188,34 @@ def _is_home_device(device: Device, tenant: Tenant) -> bool:
     return device.type in LOCK_TYPES
 
 
-def _with_doors(*, listing: DoorListing, uses: dict[tuple[str, int], int]) -> DoorListing:
-    """Sort the doors into the building's entrances and the resident's home, most used first.
+def _listing_sort(
+    *, tenant: Tenant, access_points: list[AccessPoint], devices: list[Device]
+) -> DoorListing:
+    """Sort the doors into the building's entrances and the resident's home, by name.
 
     A building device behind an access point (the panel of the front door, say) is left
     out: opening the access point is the same thing, by the name residents know.
     """
-
-    def door(kind, item, type_):
-        return Door(
-            kind=kind,
-            id=item.id,
-            name=item.name,
-            type=type_,
-            uses=uses.get((kind, item.id), 0),
-        )
-
-    def ranked(doors):
-        return sorted(doors, key=lambda door: (-door.uses, door.name.lower(), door.id))
-
     behind_access_points = {
-        device_id for access_point in listing.access_points for device_id in access_point.device_ids
+        device_id for access_point in access_points for device_id in access_point.device_ids
     }
     home, building = [], []
-    for device in listing.devices:
-        if _is_home_device(device, listing.tenant):
-            home.append(door(DoorEvent.Kind.DEVICE, device, device.type))
+    for device in devices:
+        door = Door(kind=DoorKind.DEVICE, id=device.id, name=device.name, type=device.type)
+        if _is_home_device(device, tenant):
+            home.append(door)
         elif device.unit_id is None and device.id not in behind_access_points:
-            building.append(door(DoorEvent.Kind.DEVICE, device, device.type))
+            building.append(door)
     entrances = [
-        door(DoorEvent.Kind.ACCESS_POINT, access_point, "access_point")
-        for access_point in listing.access_points
+        Door(kind=DoorKind.ACCESS_POINT, id=ap.id, name=ap.name, type="access_point")
+        for ap in access_points
     ]
-    return DoorListing(
-        tenant=listing.tenant,
-        access_points=listing.access_points,
-        devices=listing.devices,
-        entrances=ranked(entrances + building),
-        home=ranked(home),
-    )
+
+    def by_name(doors: list[Door]) -> tuple[Door, ...]:
+        return tuple(sorted(doors, key=lambda door: (door.name.lower(), door.id)))
+
+    return DoorListing(tenant=tenant, entrances=by_name(entrances + building), home=by_name(home))
 
 
-def door_events_for_user(*, user, limit: int = 50):
+def door_events_for_user(*, user, limit: int = 50) -> QuerySet[DoorEvent]:
     return DoorEvent.objects.filter(user=user)[:limit]

@@ -9,28 +9,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import formats, timezone
 
-from residents.butterflymx.client import (
-    BadResponse,
-    ButterflyMXError,
-    Forbidden,
-    NotFound,
-    RateLimited,
-    Unauthorized,
-    Unavailable,
-    Unreachable,
-    UpstreamTimeout,
-    ValidationFailed,
-    token_revoke,
-)
+from residents.butterflymx.client import ButterflyMXError, token_revoke
+from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
+from residents.failures import FAILURES, failure_for
 from residents.models import ButterflyMXConnection, DoorEvent
-from residents.selectors import (
-    Door,
-    connection_for_user,
-    doors_for_tenant,
-    listing_cache_clear,
-)
-from residents.tokens import NotConnected, ReconnectRequired, butterflymx_call
+from residents.selectors import Door, listing_cache_clear, listing_get
+from residents.tokens import butterflymx_call
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +37,11 @@ def connection_save(*, user, social_account, token) -> ButterflyMXConnection:
     return connection
 
 
-def connection_disconnect(*, user) -> bool:
+def connection_disconnect(*, connection: ButterflyMXConnection) -> bool:
     """Revoke at ButterflyMX (best effort) and delete the tokens and the social account.
 
     Returns whether ButterflyMX confirmed the revocation.
     """
-    connection = connection_for_user(user=user)
-    if connection is None:
-        return True
     revoked = True
     for ciphertext in (connection.refresh_token_ciphertext, connection.access_token_ciphertext):
         if not ciphertext:
@@ -68,7 +50,7 @@ def connection_disconnect(*, user) -> bool:
             token_revoke(token=token_decrypt(ciphertext))
         except ButterflyMXError as exc:
             revoked = False
-            logger.warning("ButterflyMX revocation failed for user %s: %s", user.pk, exc)
+            logger.warning("ButterflyMX revocation failed for user %s: %s", connection.user_id, exc)
     listing_cache_clear(connection=connection)
     connection.social_account.delete()
     return revoked
@@ -92,10 +74,10 @@ class UnlockRateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _rate_limit_hit(*, user) -> int | None:
+def _rate_limit_hit(*, user_id: int) -> int | None:
     """Count an unlock against the resident's per-minute budget; seconds to wait if over."""
     window = int(time.time() // 60)
-    key = f"unlock-rate:{user.pk}:{window}"
+    key = f"unlock-rate:{user_id}:{window}"
     cache.add(key, 0, timeout=70)
     try:
         count = cache.incr(key)
@@ -107,39 +89,6 @@ def _rate_limit_hit(*, user) -> int | None:
     return None
 
 
-def _failure(error: Exception) -> tuple[str, str, str, bool]:
-    """(outcome, error code, message, reconnect) for an upstream failure."""
-    failed, unconfirmed = DoorEvent.Outcome.FAILED, DoorEvent.Outcome.UNCONFIRMED
-    if isinstance(error, NotConnected | ReconnectRequired | Unauthorized):
-        return failed, "reconnect", "ButterflyMX needs you to reconnect before doors open.", True
-    if isinstance(error, Unreachable):
-        message = "Couldn't reach ButterflyMX, so the door didn't open. Try again in a moment."
-        return failed, "unreachable", message, False
-    if isinstance(error, UpstreamTimeout) or (
-        isinstance(error, Unavailable | BadResponse) and error.status is None
-    ):
-        # The request went out and no answer came back: the door may have opened.
-        message = "ButterflyMX didn't answer: check the door before trying again."
-        return unconfirmed, "no_answer", message, False
-    if isinstance(error, BadResponse):
-        message = "ButterflyMX answered in a way we couldn't read: check the door."
-        return unconfirmed, "bad_response", message, False
-    if isinstance(error, RateLimited):
-        wait = f" in {int(error.retry_after)} seconds" if error.retry_after else " in a moment"
-        return failed, "rate_limited", f"ButterflyMX is busy. Try again{wait}.", False
-    if isinstance(error, Forbidden):
-        return failed, "forbidden", "ButterflyMX says you may not open this door.", False
-    if isinstance(error, NotFound):
-        message = "ButterflyMX no longer knows this door. Refresh your doors."
-        return failed, "not_found", message, False
-    if isinstance(error, ValidationFailed):
-        detail = "; ".join(e.message for e in error.errors if e.message)
-        message = f"ButterflyMX refused to open it{f': {detail}' if detail else ''}."
-        return failed, "refused", message, False
-    message = "ButterflyMX is having trouble. The door didn't open; try again shortly."
-    return failed, "unavailable", message, False
-
-
 def _zone(name: str | None):
     try:
         return ZoneInfo(name) if name else None
@@ -148,7 +97,12 @@ def _zone(name: str | None):
 
 
 def door_release(
-    *, user, connection, building_id: int, tenant_id: int, kind: str, door_id: int
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
 ) -> UnlockResult:
     """Open one door, once.
 
@@ -158,41 +112,35 @@ def door_release(
     retried, except once after a 401 that a token refresh answers. Every attempt is
     recorded in the resident's history before this returns.
     """
-    # Only the door's presence matters here, not how often it was used.
-    listing = doors_for_tenant(
-        user=user,
-        connection=connection,
-        building_id=building_id,
-        tenant_id=tenant_id,
-        ranked=False,
-    )
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
     door = listing.door(kind, door_id)
-    cooldown_key = f"unlock-cooldown:{user.pk}:{kind}:{door_id}"
+    user_id = connection.user_id
+    cooldown_key = f"unlock-cooldown:{user_id}:{kind}:{door_id}"
     if not cache.add(cooldown_key, 1, timeout=settings.DOOR_COOLDOWN_SECONDS):
         return UnlockResult(
             door=door,
             outcome="cooldown",
             message="Already on it: this door was just asked to open.",
         )
-    retry_after = _rate_limit_hit(user=user)
+    retry_after = _rate_limit_hit(user_id=user_id)
     if retry_after is not None:
         raise UnlockRateLimited(retry_after)
 
-    door_arg = {"access_point_id" if kind == DoorEvent.Kind.ACCESS_POINT else "device_id": door_id}
     started = time.monotonic()
     release, error = None, None
     try:
         release = butterflymx_call(
-            user=user,
             connection=connection,
-            call=lambda client: client.door_release(tenant_id=tenant_id, **door_arg),
+            call=lambda client: client.door_release(
+                tenant_id=tenant_id, kind=kind, door_id=door_id
+            ),
         )
-    except (ButterflyMXError, NotConnected, ReconnectRequired) as exc:
+    except FAILURES as exc:
         error = exc
     latency_ms = round((time.monotonic() - started) * 1000)
     tenant = listing.tenant
     event = DoorEvent(
-        user=user,
+        user_id=user_id,
         tenant_id=tenant_id,
         building_id=building_id,
         building_name=tenant.building_name or "",
@@ -203,7 +151,7 @@ def door_release(
         door_type=door.type,
         latency_ms=latency_ms,
     )
-    if error is None:
+    if release is not None:
         event.outcome = DoorEvent.Outcome.OPENED
         event.release_id = release.id
         event.save()
@@ -213,11 +161,16 @@ def door_release(
         return UnlockResult(
             door=door, outcome=event.outcome, message=f"Opened at {opened_at}", event=event
         )
-    event.outcome, event.error_code, message, reconnect = _failure(error)
+    failure = failure_for(error)
+    event.outcome, event.error_code = failure.outcome, failure.code
     event.save()
-    logger.info("Door release %s for user %s: %s", event.outcome, user.pk, event.error_code)
-    if event.error_code == "not_found":
+    logger.info("Door release %s for user %s: %s", event.outcome, user_id, event.error_code)
+    if failure.code == DoorEvent.ErrorCode.NOT_FOUND:
         listing_cache_clear(connection=connection)
     return UnlockResult(
-        door=door, outcome=event.outcome, message=message, event=event, reconnect=reconnect
+        door=door,
+        outcome=event.outcome,
+        message=failure.door_message,
+        event=event,
+        reconnect=failure.reconnect,
     )

@@ -25,10 +25,6 @@ T = TypeVar("T")
 REFRESH_MARGIN = timedelta(seconds=60)
 
 
-class NotConnected(Exception):
-    """The resident has not connected a ButterflyMX account."""
-
-
 class ReconnectRequired(Exception):
     """ButterflyMX refused the refresh token: the resident must connect again."""
 
@@ -39,52 +35,46 @@ def _is_fresh(connection: ButterflyMXConnection, rejected: str | None) -> bool:
     return rejected is None or token_decrypt(connection.access_token_ciphertext) != rejected
 
 
-def access_token_get(
-    *, user, connection: ButterflyMXConnection | None = None, rejected: str | None = None
-) -> str:
-    """A valid ButterflyMX access token for ``user``.
-
-    Refreshes when the token is within REFRESH_MARGIN of expiry, or when ``rejected`` (a
-    token ButterflyMX just answered 401 to) is still the stored one. The refresh happens
-    under a row lock, re-reading after the lock, so that concurrent requests make exactly
-    one refresh call and the rotated refresh token is never lost. ``connection`` is the
-    resident's connection as the caller has just read it, which saves reading it again.
-    """
-    if connection is None or rejected is not None:
-        connection = ButterflyMXConnection.objects.filter(user=user).first()
-    if connection is None:
-        raise NotConnected
+def access_token_get(*, connection: ButterflyMXConnection) -> str:
+    """A valid ButterflyMX access token for the connection, refreshed first when it is
+    within REFRESH_MARGIN of expiry."""
     if connection.needs_reconnect:
         raise ReconnectRequired
-    if _is_fresh(connection, rejected):
+    if _is_fresh(connection, rejected=None):
         return token_decrypt(connection.access_token_ciphertext)
-    return _access_token_refresh(connection_id=connection.pk, rejected=rejected)
+    return access_token_refresh(connection=connection)
 
 
-def _access_token_refresh(*, connection_id: int, rejected: str | None) -> str:
+def access_token_refresh(*, connection: ButterflyMXConnection, rejected: str | None = None) -> str:
+    """Refresh the connection's tokens, unless another request already has.
+
+    ``rejected`` is a token ButterflyMX just answered 401 to. The refresh happens under a
+    row lock, re-reading the row after the lock, so that concurrent requests make exactly
+    one refresh call and the rotated refresh token is never lost.
+    """
     refused = False
     with transaction.atomic():
-        connection = ButterflyMXConnection.objects.select_for_update().get(pk=connection_id)
-        if connection.needs_reconnect:
+        locked = ButterflyMXConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.needs_reconnect:
             raise ReconnectRequired
-        if _is_fresh(connection, rejected):
-            return token_decrypt(connection.access_token_ciphertext)
+        if _is_fresh(locked, rejected):
+            return token_decrypt(locked.access_token_ciphertext)
         try:
-            tokens = token_refresh(refresh_token=token_decrypt(connection.refresh_token_ciphertext))
+            tokens = token_refresh(refresh_token=token_decrypt(locked.refresh_token_ciphertext))
         except InvalidGrant:
             refused = True
-            connection.needs_reconnect = True
-            connection.save(update_fields=["needs_reconnect"])
+            locked.needs_reconnect = True
+            locked.save(update_fields=["needs_reconnect"])
         else:
             now = timezone.now()
-            connection.access_token_ciphertext = token_encrypt(tokens.access_token)
+            locked.access_token_ciphertext = token_encrypt(tokens.access_token)
             if tokens.refresh_token:
-                connection.refresh_token_ciphertext = token_encrypt(tokens.refresh_token)
-            connection.expires_at = (
+                locked.refresh_token_ciphertext = token_encrypt(tokens.refresh_token)
+            locked.expires_at = (
                 now + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
             )
-            connection.refreshed_at = now
-            connection.save(
+            locked.refreshed_at = now
+            locked.save(
                 update_fields=[
                     "access_token_ciphertext",
                     "refresh_token_ciphertext",
@@ -93,21 +83,25 @@ def _access_token_refresh(*, connection_id: int, rejected: str | None) -> str:
                 ]
             )
     if refused:
-        logger.info("ButterflyMX refused the refresh token of user %s", connection.user_id)
+        logger.info("ButterflyMX refused the refresh token of user %s", locked.user_id)
         raise ReconnectRequired
     return tokens.access_token
 
 
 def butterflymx_call(
-    *, user, call: Callable[[ButterflyMXClient], T], connection: ButterflyMXConnection | None = None
+    *, connection: ButterflyMXConnection, call: Callable[[ButterflyMXClient], T]
 ) -> T:
-    """Run ``call`` with a client for ``user``; after a 401, refresh and try exactly once more.
+    """Run ``call`` with a client for the connection; after a 401, refresh and try exactly
+    once more. A request ButterflyMX answered 401 did nothing, so even a door release may be
+    sent again.
 
-    A request ButterflyMX answered 401 did nothing, so even a door release may be sent again.
+    The refresh stays here rather than in the client's session: a listing's calls run in
+    worker threads, and the refresh's locked write belongs to the request's own database
+    connection.
     """
-    token = access_token_get(user=user, connection=connection)
+    token = access_token_get(connection=connection)
     try:
         return call(ButterflyMXClient(token))
     except Unauthorized:
-        token = access_token_get(user=user, rejected=token)
+        token = access_token_refresh(connection=connection, rejected=token)
         return call(ButterflyMXClient(token))

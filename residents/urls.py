@@ -1,8 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from residents import views
+from residents.butterflymx.types import DoorKind
 
-door = "doors/<int:building_id>/<int:tenant_id>/<slug:kind>/<int:door_id>/"
+
+class DoorKindConverter:
+    regex = "|".join(kind.value for kind in DoorKind)
+
+    def to_python(self, value: str) -> DoorKind:
+        return DoorKind(value)
+
+    def to_url(self, value: str) -> str:
+        return DoorKind(value).value
+
+
+register_converter(DoorKindConverter, "door_kind")
+
+door = "doors/<int:building_id>/<int:tenant_id>/<door_kind:kind>/<int:door_id>/"
 
 urlpatterns = [
     path("", views.home, name="home"),

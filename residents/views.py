@@ -1,178 +1,164 @@
 """Resident pages: tenancies, doors and one-tap unlock, activity, and the connection."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.middleware import HtmxDetails
 
-from residents.butterflymx.client import (
-    BadResponse,
-    ButterflyMXError,
-    RateLimited,
-    Unauthorized,
-    UpstreamTimeout,
-)
-from residents.models import DoorEvent
+from residents.butterflymx.types import DoorKind
+from residents.failures import FAILURES, failure_for
+from residents.models import ButterflyMXConnection, DoorEvent
 from residents.selectors import (
     DoorNotFound,
     connection_for_user,
     door_events_for_user,
     doors_for_tenant,
     listing_cache_clear,
-    tenants_for_user,
+    listing_get,
+    tenants_for_connection,
 )
 from residents.services import UnlockRateLimited, connection_disconnect, door_release
-from residents.tokens import NotConnected, ReconnectRequired
-
-KINDS = {"access-point": DoorEvent.Kind.ACCESS_POINT, "device": DoorEvent.Kind.DEVICE}
 
 
-def _upstream_error(error: ButterflyMXError) -> tuple[int, str]:
-    """The status and the words for a page that ButterflyMX could not fill."""
-    if isinstance(error, UpstreamTimeout):
-        return 504, "ButterflyMX is taking too long to answer. Try again in a moment."
-    if isinstance(error, RateLimited):
-        return 503, "ButterflyMX asked us to slow down. Try again in a minute."
-    if isinstance(error, BadResponse):
-        return 502, "ButterflyMX sent an answer we couldn't read. Try again in a moment."
-    return 503, "ButterflyMX isn't answering right now. Try again in a moment."
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
-def _unavailable(request, connection, error: ButterflyMXError):
-    status, message = _upstream_error(error)
-    context = {"connection": connection, "upstream_error": message}
+def notice(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """A small page-level notice that htmx puts in the layout's notice area."""
+    response = render(request, "_notice.html", {"message": message}, status=status)
+    return reswap(retarget(response, "#notice"), "innerHTML")
+
+
+def _home(request: HttpRequest, connection, *, status: int = 200, **context) -> HttpResponse:
+    """The home page, which explains what stands between the resident and their doors."""
+    if request.htmx:
+        if context.get("upstream_error"):
+            return notice(request, context["upstream_error"], status=status)
+        return HttpResponseClientRedirect(reverse("home"))
+    context = {"connection": connection, **context}
     return render(request, "residents/home.html", context, status=status)
 
 
-def _reconnect(request, connection):
-    return render(request, "residents/home.html", {"connection": connection, "reconnect": True})
+def butterflymx_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A resident view that needs ButterflyMX: it receives the resident's connection, and
+    whatever ButterflyMX failure it lets through is answered in the resident's words.
+
+    Pages that only read send a resident without a usable connection home; a tap still
+    reaches its view, so that the attempt is recorded.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
+        connection = connection_for_user(user=request.user)
+        if connection is None or (connection.needs_reconnect and request.method == "GET"):
+            return _home(request, connection)
+        try:
+            return view(request, connection, *args, **kwargs)
+        except DoorNotFound:
+            raise Http404("This door or home isn't in your ButterflyMX account.") from None
+        except FAILURES as error:
+            failure = failure_for(error)
+        if failure.reconnect:
+            return _home(request, connection, reconnect=True)
+        if "tenant_id" in kwargs:
+            kwargs = {key: kwargs[key] for key in ("building_id", "tenant_id")}
+            retry_url = reverse("doors", kwargs=kwargs)
+        else:
+            retry_url = request.path
+        return _home(
+            request,
+            connection,
+            status=failure.status,
+            upstream_error=failure.page_message,
+            retry_url=retry_url,
+        )
+
+    return wrapped
 
 
 @require_GET
-@login_required
-def home(request):
-    connection = connection_for_user(user=request.user)
-    if connection is None or connection.needs_reconnect:
-        return render(request, "residents/home.html", {"connection": connection})
-    try:
-        tenants = tenants_for_user(user=request.user, connection=connection)
-    except (NotConnected, ReconnectRequired, Unauthorized):
-        return _reconnect(request, connection)
-    except ButterflyMXError as error:
-        return _unavailable(request, connection, error)
+@butterflymx_view
+def home(request: HtmxHttpRequest, connection: ButterflyMXConnection) -> HttpResponse:
+    tenants = tenants_for_connection(connection=connection)
     if len(tenants) == 1:
         return redirect("doors", building_id=tenants[0].building_id, tenant_id=tenants[0].id)
     return render(request, "residents/home.html", {"connection": connection, "tenants": tenants})
 
 
-def _listing_or_404(request, connection, building_id, tenant_id):
-    try:
-        return doors_for_tenant(
-            user=request.user,
-            connection=connection,
-            building_id=building_id,
-            tenant_id=tenant_id,
-        )
-    except DoorNotFound:
-        raise Http404("This tenancy isn't in your ButterflyMX account.") from None
-
-
 @require_GET
-@login_required
-def doors(request, building_id: int, tenant_id: int):
-    connection = connection_for_user(user=request.user)
-    if connection is None or connection.needs_reconnect:
-        return render(request, "residents/home.html", {"connection": connection})
-    try:
-        listing = _listing_or_404(request, connection, building_id, tenant_id)
-    except (NotConnected, ReconnectRequired, Unauthorized):
-        return _reconnect(request, connection)
-    except ButterflyMXError as error:
-        return _unavailable(request, connection, error)
+@butterflymx_view
+def doors(
+    request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> HttpResponse:
+    listing = doors_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
     context = {"listing": listing, "building_id": building_id, "tenant_id": tenant_id}
     return render(request, "residents/doors.html", context)
 
 
 @require_POST
 @login_required
-def doors_refresh(request, building_id: int, tenant_id: int):
+def doors_refresh(request: HttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     if connection is not None:
         listing_cache_clear(connection=connection)
     return redirect("doors", building_id=building_id, tenant_id=tenant_id)
 
 
-def _door_request(request, building_id, tenant_id, kind):
-    """The connection and door kind of an unlock or card request, or 404."""
-    if kind not in KINDS:
-        raise Http404("No such kind of door.")
-    connection = connection_for_user(user=request.user)
-    if connection is None:
-        raise Http404("No ButterflyMX account is connected.")
-    return connection, KINDS[kind]
-
-
-def _notice(request, message: str, *, status: int):
-    """A page-level notice for an htmx unlock that could not even be attempted."""
-    response = render(request, "residents/_unlock_notice.html", {"message": message}, status=status)
-    return reswap(retarget(response, "#unlock-notice"), "innerHTML")
-
-
 @require_GET
-@login_required
-def door_card(request, building_id: int, tenant_id: int, kind: str, door_id: int):
+@butterflymx_view
+def door_card(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
+) -> HttpResponse:
     """One door's card at rest: the card swaps back to this after showing an outcome."""
-    connection, kind = _door_request(request, building_id, tenant_id, kind)
-    try:
-        listing = _listing_or_404(request, connection, building_id, tenant_id)
-        door = listing.door(kind, door_id)
-    except DoorNotFound:
-        raise Http404("This door isn't in your list.") from None
-    except (ButterflyMXError, NotConnected, ReconnectRequired):
-        # The full page explains what is wrong.
-        return HttpResponseClientRedirect(reverse("doors", args=[building_id, tenant_id]))
-    context = {"door": door, "building_id": building_id, "tenant_id": tenant_id}
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    context = {
+        "door": listing.door(kind, door_id),
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
     return render(request, "residents/doors.html#door-card", context)
 
 
 @require_POST
-@login_required
-def door_unlock(request, building_id: int, tenant_id: int, kind: str, door_id: int):
-    connection, kind = _door_request(request, building_id, tenant_id, kind)
+@butterflymx_view
+def door_unlock(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
+) -> HttpResponse:
     try:
         result = door_release(
-            user=request.user,
             connection=connection,
             building_id=building_id,
             tenant_id=tenant_id,
             kind=kind,
             door_id=door_id,
         )
-    except DoorNotFound:
-        raise Http404("This door isn't in your list.") from None
     except UnlockRateLimited as limited:
         message = f"That's a lot of doors at once. Wait {limited.retry_after} seconds."
         if not request.htmx:
             messages.error(request, message)
             return redirect("doors", building_id=building_id, tenant_id=tenant_id)
-        response = _notice(request, message, status=429)
+        response = notice(request, message, status=429)
         response["Retry-After"] = str(limited.retry_after)
         return response
-    except (NotConnected, ReconnectRequired, Unauthorized):
-        # The home page offers the reconnect button.
-        if request.htmx:
-            return HttpResponseClientRedirect(reverse("home"))
-        return redirect("home")
-    except ButterflyMXError as error:
-        # The listing could not be loaded, so nothing was sent.
-        status, message = _upstream_error(error)
-        if not request.htmx:
-            messages.error(request, message)
-            return redirect("doors", building_id=building_id, tenant_id=tenant_id)
-        return _notice(request, message, status=status)
     if not request.htmx:
         level = messages.SUCCESS if result.outcome == DoorEvent.Outcome.OPENED else messages.WARNING
         messages.add_message(request, level, f"{result.door.name}: {result.message}")
@@ -188,29 +174,28 @@ def door_unlock(request, building_id: int, tenant_id: int, kind: str, door_id: i
 
 @require_GET
 @login_required
-def activity(request):
+def activity(request: HttpRequest) -> HttpResponse:
     events = door_events_for_user(user=request.user)
     return render(request, "residents/activity.html", {"events": events})
 
 
 @require_GET
 @login_required
-def account(request):
+def account(request: HttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     return render(request, "residents/account.html", {"connection": connection})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def disconnect(request):
+def disconnect(request: HttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     if connection is None:
         messages.info(request, "No ButterflyMX account is connected.")
         return redirect("account")
     if request.method == "GET":
         return render(request, "residents/disconnect.html", {"connection": connection})
-    revoked = connection_disconnect(user=request.user)
-    if revoked:
+    if connection_disconnect(connection=connection):
         messages.success(request, "ButterflyMX is disconnected. Foyer no longer holds its keys.")
     else:
         messages.warning(

@@ -124,7 +124,7 @@ def _doors_url(world) -> str:
 
 def _unlock_url(world) -> str:
     tenant, door = world.rosa_harbor, world.harbor_front_door
-    return reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access-point", door.pk])
+    return reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access_point", door.pk])
 
 
 def _token_exchange(client, world, user) -> Visit:
@@ -205,7 +205,7 @@ def test_butterflymx_fault(
     settings,
     monkeypatch,
 ):
-    monkeypatch.setattr(butterflymx_client, "_sleep", lambda seconds: None)  # retry backoff
+    monkeypatch.setattr(butterflymx_client._Retry, "sleep", lambda self, response=None: None)
     expect = path.expect[fault_name]
     fault = FAULTS.get(fault_name, REFUSED_GRANT)
     user = rosa
@@ -258,7 +258,7 @@ def test_butterflymx_fault(
     assert bmx_sandbox.calls("butterflymx.door_release") == sent  # a release is never retried
     history = page_text(client.get(reverse("activity")))
     assert f"{events[0].door_name} Harbor Point" in history
-    assert f"{events[0].get_outcome_display()} ({events[0].reason})" in history
+    assert f"{events[0].get_outcome_display()} ({events[0].get_error_code_display()})" in history
 
 
 # Butlr.

@@ -8,18 +8,17 @@ the Authorization header and never reaches a log line, an exception or a repr.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, ReadTimeoutError
+from urllib3.util import Retry
 
 from residents.butterflymx.errors import (
     BadResponse,
@@ -41,6 +40,7 @@ from residents.butterflymx.types import (
     AccessPoint,
     Building,
     Device,
+    DoorKind,
     DoorRelease,
     Tenant,
     TokenInfo,
@@ -56,6 +56,7 @@ __all__ = [
     "ButterflyMXClient",
     "ButterflyMXError",
     "Device",
+    "DoorKind",
     "DoorRelease",
     "FieldError",
     "Forbidden",
@@ -87,8 +88,22 @@ MAX_RETRIES = 2
 BACKOFF_SECONDS = 0.25
 # Waiting longer than this inside a web request is worse than failing now.
 MAX_WAIT_SECONDS = 2.0
-RETRY_STATUSES = {429, 502, 503, 504}
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _DETAIL_LENGTH = 200
+
+
+class _Retry(Retry):
+    """urllib3's retries, for GETs only: a release or token call is sent exactly once, a
+    read that timed out is not sent again (the page has waited long enough), and a
+    Retry-After longer than a page can wait gives up at once."""
+
+    def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
+        retry: Retry = self
+        if isinstance(error, ReadTimeoutError) or not self._is_method_retryable(method or ""):
+            retry = Retry(0, read=False)
+        elif response is not None and (self.get_retry_after(response) or 0) > MAX_WAIT_SECONDS:
+            retry = Retry(0)
+        return Retry.increment(retry, method, url, response, error, *args, **kwargs)
 
 
 def _session_build() -> requests.Session:
@@ -96,17 +111,23 @@ def _session_build() -> requests.Session:
     # Cookies from one resident's call must never ride along on another's.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.headers.update({"Accept": "application/json", "User-Agent": "Foyer"})
-    # Several threads share the session (doors are fetched concurrently), so keep a
-    # connection per thread; retries are ours, so that a door release is never repeated.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    retry = _Retry(
+        total=MAX_RETRIES,
+        allowed_methods={"GET"},
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=BACKOFF_SECONDS,
+        backoff_jitter=BACKOFF_SECONDS,
+        backoff_max=MAX_WAIT_SECONDS,
+        raise_on_status=False,
+    )
+    # Several threads share the session (doors are fetched concurrently): a connection each.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
 
 
 _session = _session_build()
-# Indirection so tests can observe the backoff without waiting for it.
-_sleep = time.sleep
 
 
 def _timeouts() -> tuple[float, float]:
@@ -122,19 +143,10 @@ def _scrub(text: str, secrets: tuple[str | None, ...]) -> str:
 
 def _retry_after(response: requests.Response) -> float | None:
     value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return Retry(0).parse_retry_after(value) if value else None
+    except InvalidHeader:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _body(response: requests.Response):
@@ -230,63 +242,36 @@ def _oauth_error(
     return OAuthError(message, status=status, code=code)
 
 
-def _send(
-    method: str,
-    url: str,
-    *,
-    retry: bool,
-    secrets: tuple[str | None, ...],
-    **kwargs,
-) -> requests.Response:
-    """Send one request, retrying transient failures when ``retry``; return any response
-    that arrived (the caller maps error statuses) or raise for a transport failure."""
+def _send(method: str, url: str, **kwargs) -> requests.Response:
+    """Send one request (GETs retried by the session); return any response that arrived
+    (the caller maps error statuses) or raise for a transport failure."""
     path = urlsplit(url).path
-    attempts = 1 + (MAX_RETRIES if retry else 0)
-    attempt = 0
-    while True:
-        attempt += 1
-        started = time.monotonic()
-        try:
-            response = _session.request(
-                method, url, timeout=_timeouts(), allow_redirects=False, **kwargs
-            )
-        except requests.RequestException as exc:
-            elapsed_ms = (time.monotonic() - started) * 1000
-            error = _transport_error(exc)
-            logger.info(
-                "ButterflyMX %s %s failed after %.0f ms: %s",
-                method,
-                path,
-                elapsed_ms,
-                type(error).__name__,
-            )
-            if not retry or isinstance(error, UpstreamTimeout) or attempt == attempts:
-                raise error from exc
-            _sleep(_backoff(attempt))
-            continue
-        elapsed_ms = (time.monotonic() - started) * 1000
-        # A door release or token call is always worth a line; a routine read only in debug.
-        quiet = method == "GET" and response.status_code < 400
-        logger.log(
-            logging.DEBUG if quiet else logging.INFO,
-            "ButterflyMX %s %s -> %s in %.0f ms",
+    started = time.monotonic()
+    try:
+        response = _session.request(
+            method, url, timeout=_timeouts(), allow_redirects=False, **kwargs
+        )
+    except requests.RequestException as exc:
+        error = _transport_error(exc)
+        logger.info(
+            "ButterflyMX %s %s failed after %.0f ms: %s",
             method,
             path,
-            response.status_code,
-            elapsed_ms,
+            (time.monotonic() - started) * 1000,
+            type(error).__name__,
         )
-        if not retry or response.status_code not in RETRY_STATUSES or attempt == attempts:
-            return response
-        wait = _retry_after(response) if response.status_code == 429 else None
-        if wait is not None and wait > MAX_WAIT_SECONDS:
-            return response
-        _sleep(wait if wait is not None else _backoff(attempt))
-
-
-def _backoff(attempt: int) -> float:
-    # Jitter spreads the retries of many processes; it is not security-sensitive.
-    delay = BACKOFF_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_SECONDS)  # noqa: S311
-    return min(delay, MAX_WAIT_SECONDS)
+        raise error from exc
+    # A door release or token call is always worth a line; a routine read only in debug.
+    quiet = method == "GET" and response.status_code < 400
+    logger.log(
+        logging.DEBUG if quiet else logging.INFO,
+        "ButterflyMX %s %s -> %s in %.0f ms",
+        method,
+        path,
+        response.status_code,
+        (time.monotonic() - started) * 1000,
+    )
+    return response
 
 
 def _transport_error(exc: requests.RequestException) -> ButterflyMXError:
@@ -366,20 +351,13 @@ class ButterflyMXClient:
         items = self._list("/v4/devices", {"q[building_id_eq]": int(building_id)}, Device.from_data)
         return _in_building(items, building_id, "devices")
 
-    def door_release(
-        self, *, tenant_id: int, access_point_id: int | None = None, device_id: int | None = None
-    ) -> DoorRelease:
+    def door_release(self, *, tenant_id: int, kind: DoorKind, door_id: int) -> DoorRelease:
         """Open a door, once. Never retried: a release is not idempotent, so a timeout
         raises :class:`UpstreamTimeout` (outcome unknown) rather than trying again."""
-        if (access_point_id is None) == (device_id is None):
-            raise ValueError("Give exactly one of access_point_id and device_id.")
-        door = (
-            {"access_point_id": int(access_point_id)}
-            if access_point_id is not None
-            else {"device_id": int(device_id)}
+        request = {f"{DoorKind(kind)}_id": int(door_id), "tenant_id": int(tenant_id)}
+        response = self._call(
+            "POST", "/v4/door_release_requests", json={"door_release_request": request}
         )
-        body = {"door_release_request": {**door, "tenant_id": int(tenant_id)}}
-        response = self._call("POST", "/v4/door_release_requests", retry=False, json=body)
         return DoorRelease.from_data(_data(response, dict))
 
     def access_logs(
@@ -401,20 +379,17 @@ class ButterflyMXClient:
         ]
 
     def _get(self, path: str, params: dict | None = None) -> dict:
-        return self._call("GET", path, retry=True, params=params)
+        return self._call("GET", path, params=params)
 
-    def _call(self, method: str, path: str, *, retry: bool, **kwargs) -> dict:
-        secrets = (self._access_token,)
+    def _call(self, method: str, path: str, **kwargs) -> dict:
         response = _send(
             method,
             settings.BUTTERFLYMX_API_URL.rstrip("/") + path,
-            retry=retry,
-            secrets=secrets,
             headers={"Authorization": f"Bearer {self._access_token}"},
             **kwargs,
         )
         if not 200 <= response.status_code < 300:
-            raise _api_error(response, secrets)
+            raise _api_error(response, (self._access_token,))
         return _json_object(response)
 
     def _list(self, path: str, params: dict, parse: Callable[[dict], object]) -> list:
@@ -491,8 +466,6 @@ def token_refresh(*, refresh_token: str) -> TokenSet:
     response = _send(
         "POST",
         _accounts_url("/oauth/token"),
-        retry=False,
-        secrets=secrets,
         data={
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
@@ -510,8 +483,6 @@ def token_revoke(*, token: str) -> None:
     response = _send(
         "POST",
         _accounts_url("/oauth/revoke"),
-        retry=False,
-        secrets=secrets,
         data={"token": token, **_client_credentials()},
     )
     if not 200 <= response.status_code < 300:
@@ -524,8 +495,6 @@ def token_info(*, access_token: str) -> TokenInfo:
     response = _send(
         "GET",
         _accounts_url("/oauth/token/info"),
-        retry=True,
-        secrets=secrets,
         headers={"Authorization": f"Bearer {access_token}"},
     )
     if response.status_code != 200:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from residents.butterflymx.errors import BadResponse
 
@@ -138,6 +139,14 @@ class Building:
             name=_optional_str(data.get("name")) or f"Building {building_id}",
             timezone=_optional_str(data.get("timezone") or data.get("time_zone")),
         )
+
+
+class DoorKind(StrEnum):
+    """What a door release opens, in ButterflyMX's words: the request names
+    ``access_point_id`` or ``device_id``."""
+
+    ACCESS_POINT = "access_point"
+    DEVICE = "device"
 
 
 @dataclass(frozen=True)

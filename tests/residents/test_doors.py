@@ -116,7 +116,7 @@ def test_unlock_an_access_point(bmx_sandbox, rosa_client, connected_resident):
 
     with CaptureQueriesContext(db_connection) as queries:
         response = rosa_client.post(
-            unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+            unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX
         )
 
     # The user, the connection and the history row; nothing else.
@@ -125,7 +125,7 @@ def test_unlock_an_access_point(bmx_sandbox, rosa_client, connected_resident):
     assert response.status_code == 200
     assert "Opened at" in page
     assert "<html" not in page  # only the card
-    assert f'id="door-access-point-{world.harbor_front_door.pk}"' in page
+    assert f'id="door-access_point-{world.harbor_front_door.pk}"' in page
     assert bmx_sandbox.calls("butterflymx.door_release") == 1
     assert upstream_calls(bmx_sandbox) == 3  # the listing came from the cache
     event = DoorEvent.objects.get(user=connected_resident)
@@ -149,10 +149,10 @@ def test_unlock_a_smart_lock_without_javascript(bmx_sandbox, rosa_client, connec
 def test_the_card_resets_after_showing_the_outcome(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
     door = world.harbor_front_door
-    card = rosa_client.post(unlock_url(world.rosa_harbor, "access-point", door), **HTMX)
+    card = rosa_client.post(unlock_url(world.rosa_harbor, "access_point", door), **HTMX)
     reset_url = reverse(
         "door_card",
-        args=[world.rosa_harbor.building_id, world.rosa_harbor.pk, "access-point", door.pk],
+        args=[world.rosa_harbor.building_id, world.rosa_harbor.pk, "access_point", door.pk],
     )
     assert f'hx-get="{reset_url}"' in card.content.decode()
     idle = rosa_client.get(reset_url, **HTMX).content.decode()
@@ -163,11 +163,11 @@ def test_the_card_resets_after_showing_the_outcome(bmx_sandbox, rosa_client):
 @pytest.mark.parametrize(
     ("tenant", "kind", "door"),
     [
-        ("sam_harbor", "access-point", "harbor_front_door"),  # another resident's tenancy
+        ("sam_harbor", "access_point", "harbor_front_door"),  # another resident's tenancy
         ("rosa_harbor", "device", "sam_smart_lock"),  # another resident's lock
-        ("rosa_harbor", "access-point", "elm_front_door"),  # a door in another building
+        ("rosa_harbor", "access_point", "elm_front_door"),  # a door in another building
         ("rosa_harbor", "device", "harbor_front_door"),  # an access point posed as a device
-        ("pat_tower", "access-point", "tower_lobby_door"),  # a building Rosa doesn't live in
+        ("pat_tower", "access_point", "tower_lobby_door"),  # a building Rosa doesn't live in
     ],
 )
 def test_forged_or_foreign_ids_are_not_found(
@@ -183,10 +183,10 @@ def test_forged_or_foreign_ids_are_not_found(
 
 def test_a_made_up_door_id_is_not_found(bmx_sandbox, rosa_client):
     tenant = bmx_sandbox.world.rosa_harbor
-    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access-point", 999999])
+    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access_point", 999999])
     assert rosa_client.post(url).status_code == 404
-    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "window", 1])
-    assert rosa_client.post(url).status_code == 404
+    url = reverse("door_unlock", args=[tenant.building_id, tenant.pk, "access_point", 1])
+    assert rosa_client.post(url.replace("access_point", "window")).status_code == 404
     assert bmx_sandbox.calls("butterflymx.door_release") == 0
 
 
@@ -196,7 +196,7 @@ def test_another_residents_doors_page_is_not_found(bmx_sandbox, rosa_client):
 
 def test_a_double_tap_opens_once(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
-    url = unlock_url(world.rosa_harbor, "access-point", world.harbor_garage)
+    url = unlock_url(world.rosa_harbor, "access_point", world.harbor_garage)
     first = rosa_client.post(url, **HTMX)
     second = rosa_client.post(url, **HTMX)
     assert "Opened at" in first.content.decode()
@@ -207,8 +207,8 @@ def test_a_double_tap_opens_once(bmx_sandbox, rosa_client, connected_resident):
 
 def test_the_cooldown_is_per_door(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
-    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_garage), **HTMX)
-    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_gym), **HTMX)
+    rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_garage), **HTMX)
+    rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_gym), **HTMX)
     assert bmx_sandbox.calls("butterflymx.door_release") == 2
 
 
@@ -218,11 +218,11 @@ def test_the_unlock_rate_limit(bmx_sandbox, rosa_client, settings):
     world = bmx_sandbox.world
     doors = [world.harbor_front_door, world.harbor_garage, world.harbor_gym]
     answers = [
-        rosa_client.post(unlock_url(world.rosa_harbor, "access-point", door), **HTMX)
+        rosa_client.post(unlock_url(world.rosa_harbor, "access_point", door), **HTMX)
         for door in doors
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 429]
-    assert answers[2]["HX-Retarget"] == "#unlock-notice"
+    assert answers[2]["HX-Retarget"] == "#notice"
     assert "Wait" in answers[2].content.decode()
     assert bmx_sandbox.calls("butterflymx.door_release") == 2
 
@@ -268,7 +268,7 @@ def test_every_release_failure_is_recorded_and_explained(
     bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, **fault)
 
     response = rosa_client.post(
-        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+        unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX
     )
 
     assert response.status_code == 200
@@ -287,7 +287,7 @@ def test_a_401_is_answered_by_one_refresh_and_one_more_release(
     bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="status", status=401, times=1)
 
     response = rosa_client.post(
-        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+        unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX
     )
 
     assert "Opened at" in response.content.decode()
@@ -302,7 +302,7 @@ def test_a_401_after_refresh_asks_for_reconnect(bmx_sandbox, rosa_client, connec
     bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="status", status=401, times=2)
 
     response = rosa_client.post(
-        unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX
+        unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX
     )
 
     assert "reconnect" in response.content.decode()
@@ -340,7 +340,7 @@ def test_doors_page_when_butterflymx_fails(bmx_sandbox, rosa_client, settings, f
 
 def test_recent_activity_shows_only_my_own_rows(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
-    rosa_client.post(unlock_url(world.rosa_harbor, "access-point", world.harbor_front_door), **HTMX)
+    rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX)
     other = UserFactory()
     DoorEvent.objects.create(
         user=other,
@@ -382,3 +382,28 @@ def test_the_app_is_installable(client):
         assert finders.find(icon["src"]), icon["src"]
     page = client.get(reverse("account_login")).content.decode()
     assert 'rel="manifest"' in page
+
+
+def test_a_tap_without_a_connection_goes_home_and_sends_nothing(bmx_sandbox, resident_client):
+    url = unlock_url(bmx_sandbox.world.rosa_harbor, "access_point", bmx_sandbox.world.harbor_gym)
+
+    tapped = resident_client.post(url, **HTMX)
+    plain = resident_client.post(url)
+
+    assert tapped["HX-Redirect"] == reverse("home")
+    assert "Connect ButterflyMX" in plain.content.decode()
+    assert upstream_calls(bmx_sandbox) == 0
+    assert not DoorEvent.objects.exists()
+
+
+def test_a_tap_while_reconnect_is_needed_is_recorded(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    ButterflyMXConnection.objects.filter(user=connected_resident).update(needs_reconnect=True)
+
+    card = rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_gym), **HTMX)
+
+    assert "needs you to reconnect" in card.content.decode()
+    event = DoorEvent.objects.get()
+    assert (event.outcome, event.error_code) == ("failed", "reconnect")
+    assert bmx_sandbox.calls("butterflymx.door_release") == 0

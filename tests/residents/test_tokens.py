@@ -18,7 +18,7 @@ from residents.butterflymx.client import (
 )
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
-from residents.tokens import NotConnected, ReconnectRequired, access_token_get
+from residents.tokens import ReconnectRequired, access_token_get, access_token_refresh
 from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -28,6 +28,10 @@ def expire(user):
     ButterflyMXConnection.objects.filter(user=user).update(
         expires_at=timezone.now() + timedelta(seconds=30)
     )
+
+
+def connection_of(user) -> ButterflyMXConnection:
+    return ButterflyMXConnection.objects.get(user=user)
 
 
 def stored(user) -> tuple[str, str]:
@@ -40,7 +44,7 @@ def stored(user) -> tuple[str, str]:
 
 def test_a_fresh_token_is_handed_out_without_refreshing(bmx_sandbox, connected_resident):
     access, _ = stored(connected_resident)
-    assert access_token_get(user=connected_resident) == access
+    assert access_token_get(connection=connection_of(connected_resident)) == access
     assert bmx_sandbox.calls("butterflymx.token") == 0
 
 
@@ -48,7 +52,7 @@ def test_a_token_near_expiry_is_refreshed_with_rotation(bmx_sandbox, connected_r
     old_access, old_refresh = stored(connected_resident)
     expire(connected_resident)
 
-    new_access = access_token_get(user=connected_resident)
+    new_access = access_token_get(connection=connection_of(connected_resident))
 
     assert bmx_sandbox.calls("butterflymx.token") == 1
     assert new_access != old_access
@@ -64,8 +68,10 @@ def test_a_token_near_expiry_is_refreshed_with_rotation(bmx_sandbox, connected_r
 def test_a_rejected_token_is_refreshed_once(bmx_sandbox, connected_resident):
     old_access, _ = stored(connected_resident)
 
-    new_access = access_token_get(user=connected_resident, rejected=old_access)
-    again = access_token_get(user=connected_resident, rejected=old_access)
+    new_access = access_token_refresh(
+        connection=connection_of(connected_resident), rejected=old_access
+    )
+    again = access_token_refresh(connection=connection_of(connected_resident), rejected=old_access)
 
     assert new_access != old_access
     assert again == new_access  # someone already refreshed: no second call
@@ -82,9 +88,9 @@ def test_a_refused_refresh_asks_for_reconnect(bmx_sandbox, connected_resident, c
         times=1,
     )
     with pytest.raises(ReconnectRequired):
-        access_token_get(user=connected_resident)
+        access_token_get(connection=connection_of(connected_resident))
     with pytest.raises(ReconnectRequired):
-        access_token_get(user=connected_resident)  # no second attempt upstream
+        access_token_get(connection=connection_of(connected_resident))  # no second attempt upstream
     assert bmx_sandbox.calls("butterflymx.token") == 1
     assert ButterflyMXConnection.objects.get(user=connected_resident).needs_reconnect
 
@@ -99,15 +105,10 @@ def test_butterflymx_down_during_refresh_keeps_the_tokens(bmx_sandbox, connected
     bmx_sandbox.fault(endpoint="butterflymx.token", kind="status", status=503)
 
     with pytest.raises(Unavailable):
-        access_token_get(user=connected_resident)
+        access_token_get(connection=connection_of(connected_resident))
 
     assert stored(connected_resident) == before
     assert not ButterflyMXConnection.objects.get(user=connected_resident).needs_reconnect
-
-
-def test_not_connected(resident):
-    with pytest.raises(NotConnected):
-        access_token_get(user=resident)
 
 
 def test_concurrent_requests_refresh_exactly_once(bmx_sandbox, connected_resident):
@@ -121,7 +122,7 @@ def test_concurrent_requests_refresh_exactly_once(bmx_sandbox, connected_residen
     def ask():
         try:
             start.wait()
-            results.append(access_token_get(user=connected_resident))
+            results.append(access_token_get(connection=connection_of(connected_resident)))
         except Exception as exc:
             errors.append(exc)
         finally:

@@ -3,8 +3,7 @@ paging, the silent-filter pitfall, error mapping, retries and secrecy of tokens.
 
 import json
 import logging
-from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from residents.butterflymx.client import (
     ButterflyMXClient,
     ButterflyMXError,
     Device,
+    DoorKind,
     FieldError,
     Forbidden,
     InvalidGrant,
@@ -129,13 +129,6 @@ def _upstream(settings):
     settings.BUTTERFLYMX_READ_TIMEOUT = 4.0
 
 
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch):
-    waited = []
-    monkeypatch.setattr(bmx, "_sleep", waited.append)
-    return waited
-
-
 @pytest.fixture
 def api():
     with responses.RequestsMock() as mock:
@@ -234,7 +227,7 @@ class TestSeedPayloads:
     def test_door_release_by_access_point_sends_the_documented_body(self, api, client):
         api.post(f"{API}/v4/door_release_requests", status=201, json=RELEASE)
 
-        client.door_release(tenant_id=567, access_point_id=123)
+        client.door_release(tenant_id=567, kind=DoorKind.ACCESS_POINT, door_id=123)
 
         assert json.loads(api.calls[0].request.body) == {
             "door_release_request": {"access_point_id": 123, "tenant_id": 567}
@@ -243,7 +236,7 @@ class TestSeedPayloads:
     def test_door_release_by_device_sends_the_documented_body(self, api, client):
         api.post(f"{API}/v4/door_release_requests", status=201, json=RELEASE)
 
-        release = client.door_release(tenant_id=531232, device_id=115677)
+        release = client.door_release(tenant_id=531232, kind=DoorKind.DEVICE, door_id=115677)
 
         assert json.loads(api.calls[0].request.body) == {
             "door_release_request": {"device_id": 115677, "tenant_id": 531232}
@@ -454,7 +447,7 @@ class TestErrors:
         api.post(f"{API}/v4/door_release_requests", status=status, **kwargs)
 
         with pytest.raises(error_class) as raised:
-            client.door_release(tenant_id=1, access_point_id=2)
+            client.door_release(tenant_id=1, kind=DoorKind.ACCESS_POINT, door_id=2)
 
         assert type(raised.value) is error_class
         assert raised.value.status == status
@@ -474,7 +467,7 @@ class TestErrors:
         )
 
         with pytest.raises(ValidationFailed) as raised:
-            client.door_release(tenant_id=1, access_point_id=2)
+            client.door_release(tenant_id=1, kind=DoorKind.ACCESS_POINT, door_id=2)
 
         assert raised.value.errors == (
             FieldError(field="tenant_id", code="blank", message="can't be blank"),
@@ -514,105 +507,14 @@ class TestErrors:
         api.post(f"{API}/v4/door_release_requests", body=exception)
 
         with pytest.raises(error_class) as raised:
-            client.door_release(tenant_id=1, device_id=2)
+            client.door_release(tenant_id=1, kind=DoorKind.DEVICE, door_id=2)
 
         assert type(raised.value) is error_class
         assert len(api.calls) == 1
 
-    def test_door_release_needs_exactly_one_door(self, client):
+    def test_door_release_needs_a_kind_of_door_butterflymx_opens(self, client):
         with pytest.raises(ValueError):
-            client.door_release(tenant_id=1)
-        with pytest.raises(ValueError):
-            client.door_release(tenant_id=1, access_point_id=2, device_id=3)
-
-
-class TestRetries:
-    def test_a_get_is_retried_after_a_transient_status(self, api, client, sleeps):
-        api.get(f"{API}/v4/tenants", status=503, json={"errors": []})
-        api.get(f"{API}/v4/tenants", status=502, body="<html>bad gateway</html>")
-        api.get(f"{API}/v4/tenants", json=SEED_TENANTS)
-
-        assert [tenant.id for tenant in client.tenants()] == [129227]
-        assert len(api.calls) == 3
-        assert len(sleeps) == 2
-        assert all(0 < wait <= bmx.MAX_WAIT_SECONDS for wait in sleeps)
-
-    def test_a_get_is_retried_after_a_connection_error(self, api, client):
-        api.get(f"{API}/v4/tenants", body=requests.ConnectionError("reset"))
-        api.get(f"{API}/v4/tenants", json=SEED_TENANTS)
-
-        assert len(client.tenants()) == 1
-        assert len(api.calls) == 2
-
-    def test_retries_are_bounded(self, api, client, sleeps):
-        api.get(f"{API}/v4/tenants", status=504, json={"errors": []})
-
-        with pytest.raises(Unavailable):
-            client.tenants()
-
-        assert len(api.calls) == 1 + bmx.MAX_RETRIES
-        assert len(sleeps) == bmx.MAX_RETRIES
-
-    def test_a_get_that_timed_out_is_not_repeated(self, api, client):
-        api.get(f"{API}/v4/tenants", body=requests.ReadTimeout("read timed out"))
-
-        with pytest.raises(UpstreamTimeout):
-            client.tenants()
-
-        assert len(api.calls) == 1
-
-    def test_a_client_error_is_not_retried(self, api, client):
-        api.get(f"{API}/v4/tenants", status=401, json={"errors": [{"code": "unauthorized"}]})
-
-        with pytest.raises(Unauthorized):
-            client.tenants()
-
-        assert len(api.calls) == 1
-
-    @pytest.mark.parametrize(
-        "failure",
-        [
-            {"status": 503, "json": {"errors": []}},
-            {"status": 502, "body": "<html>bad gateway</html>"},
-            {"status": 429, "json": {"errors": []}, "headers": {"Retry-After": "0"}},
-            {"body": requests.ReadTimeout("read timed out")},
-            {"body": requests.ConnectionError("refused")},
-            {"body": requests.exceptions.ChunkedEncodingError("dropped")},
-        ],
-    )
-    def test_a_door_release_is_never_retried(self, api, client, sleeps, failure):
-        api.post(f"{API}/v4/door_release_requests", **failure)
-
-        with pytest.raises(ButterflyMXError):
-            client.door_release(tenant_id=1, access_point_id=2)
-
-        assert len(api.calls) == 1
-        assert sleeps == []
-
-    def test_retry_after_is_honoured(self, api, client, sleeps):
-        api.get(f"{API}/v4/tenants", status=429, json={"errors": []}, headers={"Retry-After": "1"})
-        api.get(f"{API}/v4/tenants", json=SEED_TENANTS)
-
-        assert len(client.tenants()) == 1
-        assert sleeps == [1.0]
-
-    def test_retry_after_as_a_date_is_honoured(self, api, client, sleeps):
-        when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
-        api.get(f"{API}/v4/tenants", status=429, json={"errors": []}, headers={"Retry-After": when})
-        api.get(f"{API}/v4/tenants", json=SEED_TENANTS)
-
-        assert len(client.tenants()) == 1
-        assert len(sleeps) == 1 and 0 < sleeps[0] <= bmx.MAX_WAIT_SECONDS
-
-    def test_a_long_retry_after_fails_at_once(self, api, client, sleeps):
-        api.get(f"{API}/v4/tenants", status=429, json={"errors": []}, headers={"Retry-After": "30"})
-
-        with pytest.raises(RateLimited) as raised:
-            client.tenants()
-
-        assert raised.value.retry_after == 30.0
-        assert len(api.calls) == 1
-        assert sleeps == []
+            client.door_release(tenant_id=1, kind="elevator", door_id=2)
 
 
 class TestTransport:
@@ -663,7 +565,7 @@ class TestSecrecy:
         with caplog.at_level(logging.DEBUG):
             for call in (
                 client.tenants,
-                lambda: client.door_release(tenant_id=1, access_point_id=2),
+                lambda: client.door_release(tenant_id=1, kind=DoorKind.ACCESS_POINT, door_id=2),
                 lambda: token_refresh(refresh_token=REFRESH),
             ):
                 with pytest.raises(ButterflyMXError) as raised:

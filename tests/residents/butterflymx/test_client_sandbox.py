@@ -10,6 +10,7 @@ from residents.butterflymx.client import (
     BadResponse,
     ButterflyMXClient,
     ButterflyMXError,
+    DoorKind,
     Forbidden,
     InvalidGrant,
     NotFound,
@@ -116,7 +117,9 @@ class TestEndpoints:
 
     def test_door_release_by_access_point_lands_in_the_access_log(self, bmx_sandbox, rosa, world):
         release = rosa.door_release(
-            tenant_id=world.rosa_harbor.id, access_point_id=world.harbor_front_door.id
+            tenant_id=world.rosa_harbor.id,
+            kind=DoorKind.ACCESS_POINT,
+            door_id=world.harbor_front_door.id,
         )
 
         assert (release.tenant_id, release.access_point_id, release.device_id) == (
@@ -134,23 +137,31 @@ class TestEndpoints:
 
     def test_door_release_by_device(self, rosa, world):
         release = rosa.door_release(
-            tenant_id=world.rosa_harbor.id, device_id=world.rosa_smart_lock.id
+            tenant_id=world.rosa_harbor.id, kind=DoorKind.DEVICE, door_id=world.rosa_smart_lock.id
         )
 
         assert (release.device_id, release.access_point_id) == (world.rosa_smart_lock.id, None)
 
     def test_another_residents_ids_are_refused(self, rosa, world):
         with pytest.raises(NotFound):
-            rosa.door_release(tenant_id=world.rosa_harbor.id, device_id=world.sam_smart_lock.id)
+            rosa.door_release(
+                tenant_id=world.rosa_harbor.id,
+                kind=DoorKind.DEVICE,
+                door_id=world.sam_smart_lock.id,
+            )
         with pytest.raises(NotFound):
             rosa.door_release(
-                tenant_id=world.sam_harbor.id, access_point_id=world.harbor_front_door.id
+                tenant_id=world.sam_harbor.id,
+                kind=DoorKind.ACCESS_POINT,
+                door_id=world.harbor_front_door.id,
             )
 
     def test_a_door_of_another_building_fails_validation(self, rosa, world):
         with pytest.raises(ValidationFailed) as raised:
             rosa.door_release(
-                tenant_id=world.rosa_harbor.id, access_point_id=world.elm_front_door.id
+                tenant_id=world.rosa_harbor.id,
+                kind=DoorKind.ACCESS_POINT,
+                door_id=world.elm_front_door.id,
             )
 
         assert raised.value.status == 422
@@ -260,19 +271,15 @@ class TestFaults:
 
         assert bmx_sandbox.calls("butterflymx.access_points") == 1
 
-    def test_a_get_recovers_from_a_dropped_connection(self, bmx_sandbox, rosa):
+    def test_a_connection_dropped_in_the_body_is_unavailable(self, bmx_sandbox, rosa):
+        # The answer had begun, so urllib3 does not send the GET again (one dropped before
+        # any answer is retried: test_retries.py).
         bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="drop", times=1)
-
-        assert len(rosa.tenants()) == 2
-        assert bmx_sandbox.calls("butterflymx.tenants") == 2
-
-    def test_connections_dropped_every_time_are_unavailable(self, bmx_sandbox, rosa):
-        bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="drop")
 
         with pytest.raises(Unavailable):
             rosa.tenants()
 
-        assert bmx_sandbox.calls("butterflymx.tenants") == 3
+        assert bmx_sandbox.calls("butterflymx.tenants") == 1
 
     def test_a_hanging_get_times_out_without_a_retry(self, bmx_sandbox, rosa, fast_timeouts):
         bmx_sandbox.fault(endpoint="butterflymx.tenants", kind="hang", hang_seconds=0.8)
@@ -307,7 +314,9 @@ class TestFaults:
 
         with pytest.raises(error_class) as raised:
             rosa.door_release(
-                tenant_id=world.rosa_harbor.id, access_point_id=world.harbor_front_door.id
+                tenant_id=world.rosa_harbor.id,
+                kind=DoorKind.ACCESS_POINT,
+                door_id=world.harbor_front_door.id,
             )
 
         assert type(raised.value) is error_class
@@ -400,7 +409,9 @@ def test_tokens_never_reach_the_logs(bmx_sandbox, rosa_tokens, world, caplog):
         client = ButterflyMXClient(access)
         client.tenants()
         client.devices(HARBOR_POINT)
-        client.door_release(tenant_id=world.rosa_harbor.id, device_id=world.rosa_smart_lock.id)
+        client.door_release(
+            tenant_id=world.rosa_harbor.id, kind=DoorKind.DEVICE, door_id=world.rosa_smart_lock.id
+        )
         token_info(access_token=access)
         fresh = token_refresh(refresh_token=refresh)
         token_revoke(token=fresh.refresh_token)

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from residents.butterflymx.client import ButterflyMXClient, Unreachable, UpstreamTimeout
+from residents.butterflymx.client import ButterflyMXClient, DoorKind, Unreachable, UpstreamTimeout
 
 
 @pytest.fixture
@@ -18,12 +18,13 @@ def closed_port_url(settings):
 
 def test_a_refused_connection_is_unreachable(closed_port_url):
     with pytest.raises(Unreachable) as raised:
-        ButterflyMXClient("a-token").door_release(tenant_id=1, access_point_id=2)
+        ButterflyMXClient("a-token").door_release(
+            tenant_id=1, kind=DoorKind.ACCESS_POINT, door_id=2
+        )
     assert not isinstance(raised.value, UpstreamTimeout)
     assert "a-token" not in str(raised.value)
 
 
 def test_a_refused_connection_on_a_list_is_unreachable_after_retries(closed_port_url, monkeypatch):
-    monkeypatch.setattr("residents.butterflymx.client._sleep", lambda seconds: None)
     with pytest.raises(Unreachable):
         ButterflyMXClient("a-token").tenants()
