@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.htmx.HtmxErrorMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -151,6 +152,7 @@ STORAGES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGIN_URL = "account_login"
+CSRF_FAILURE_VIEW = "config.htmx.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 
 # Email: the console in development, SMTP (EMAIL_URL, e.g. smtp+tls://user:pw@host:587)

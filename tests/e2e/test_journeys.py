@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 import occupancy.services
 from tests.e2e.conftest import Tab
+from tests.residents.conftest import connection_create
 
 pytestmark = [
     pytest.mark.e2e,
@@ -193,3 +194,47 @@ def test_a_resident_is_refused_the_dashboard(browse, resident, password):
     expect(page.locator(".card")).not_to_have_css("border-radius", "0px")
     expect(page.get_by_role("banner")).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
     tab.check("refused")
+
+
+def _sign_in_again(tab: Tab, *, email: str, password: str) -> None:
+    page = tab.page
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
+    bmx_sandbox, butlr_sandbox, browse, resident, manager, password
+):
+    rosa = bmx_sandbox.world.rosa
+    connection_create(user=resident, person=rosa, tokens=bmx_sandbox.issue_tokens(rosa))
+
+    # A resident's tap after the session expired: sign in, then back to the doors.
+    phone = browse("phone", **PHONE)
+    page = phone.page
+    sign_in(phone, email=resident.email, password=password)
+    page.get_by_role("link", name=re.compile("Harbor Point")).tap()
+    doors_url = page.url
+    page.context.clear_cookies(name="sessionid")
+    page.get_by_role("button", name="Open Front door", exact=True).tap()
+    _sign_in_again(phone, email=resident.email, password=password)
+    expect(page).to_have_url(doors_url)
+    expect(page.locator("li.door-card form")).not_to_have_count(0)
+    expect(page.locator("li.door-card input[name=password]")).to_have_count(0)
+    assert bmx_sandbox.calls("butterflymx.door_release") == 0
+
+    # A manager's figures refreshing each minute after the session expired: the same.
+    desktop = browse("desktop", **DESKTOP)
+    page = desktop.page
+    page.clock.install()
+    sign_in(desktop, email=manager.email, password=password)
+    page.get_by_role("link", name="Occupancy").click()
+    expect(page.locator("#numbers .space-figure").first).to_have_text(re.compile(r"^\d+$"))
+    dashboard_url = page.url
+    page.context.clear_cookies(name="sessionid")
+    page.clock.run_for(61_000)
+    _sign_in_again(desktop, email=manager.email, password=password)
+    expect(page).to_have_url(dashboard_url)
+    expect(page.locator("#numbers input[name=password]")).to_have_count(0)
+    desktop.check("dashboard-after-sign-in")
