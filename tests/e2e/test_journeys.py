@@ -215,6 +215,8 @@ def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
     page = phone.page
     sign_in(phone, email=resident.email, password=password)
     page.get_by_role("link", name=re.compile("Harbor Point")).tap()
+    expect(page.get_by_role("heading", name="Harbor Point", level=1)).to_be_visible()
+    page.wait_for_load_state()
     doors_url = page.url
     page.context.clear_cookies(name="sessionid")
     page.get_by_role("button", name="Open Front door", exact=True).tap()
@@ -231,6 +233,7 @@ def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
     sign_in(desktop, email=manager.email, password=password)
     page.get_by_role("link", name="Occupancy").click()
     expect(page.locator("#numbers .space-figure").first).to_have_text(re.compile(r"^\d+$"))
+    page.wait_for_load_state()  # htmx has set up the minute's refresh
     dashboard_url = page.url
     page.context.clear_cookies(name="sessionid")
     page.clock.run_for(61_000)
