@@ -150,6 +150,8 @@ STORAGES = {
 # Sessions are read from the cache on every request and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+AUTH_USER_MODEL = "residents.User"
+
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -165,6 +167,8 @@ else:
     raise ImproperlyConfigured("EMAIL_URL must be set when DEBUG is off.")
 
 # Accounts (django-allauth).
+# Email-only accounts: residents.User has no username.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
