@@ -8,14 +8,14 @@ from residents.models import ButterflyMXConnection, DoorEvent, User
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("email",)
         field_classes: dict = {}
 
 
 class UserAdminChangeForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = "__all__"
         field_classes: dict = {}
