@@ -39,9 +39,7 @@ def _resident_create(*, number: int, person, tenant) -> dict:
     from residents.models import ButterflyMXConnection
     from sandbox.butterflymx.services import token_issue
 
-    user = get_user_model().objects.create(
-        username=f"bench-resident-{number}", email=f"bench-resident-{number}@foyer.example"
-    )
+    user = get_user_model().objects.create(email=f"bench-resident-{number}@foyer.example")
     user.set_unusable_password()
     user.save(update_fields=["password"])
     tokens = token_issue(person=person, expires_in=TOKEN_SECONDS)
@@ -73,9 +71,7 @@ def _manager_create() -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    user = get_user_model().objects.create(
-        username="bench-manager", email="bench-manager@foyer.example"
-    )
+    user = get_user_model().objects.create(email="bench-manager@foyer.example")
     user.set_unusable_password()
     user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=settings.PROPERTY_MANAGERS_GROUP))

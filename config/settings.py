@@ -151,6 +151,8 @@ STORAGES = {
 # Sessions are read from the cache on every request and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+AUTH_USER_MODEL = "residents.User"
+
 LOGIN_URL = "account_login"
 CSRF_FAILURE_VIEW = "config.htmx.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
@@ -167,6 +169,8 @@ else:
     raise ImproperlyConfigured("EMAIL_URL must be set when DEBUG is off.")
 
 # Accounts (django-allauth).
+# Email-only accounts: residents.User has no username.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
@@ -361,7 +365,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Permissions-Policy: Foyer uses none of the browser's powerful features.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

@@ -23,6 +23,9 @@ QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
 HEATMAP_SIZE = 10
 
+# Each space's value per window start.
+SpaceValues = dict[str, dict[datetime, float | None]]
+
 
 @dataclass(frozen=True)
 class Range:
@@ -48,7 +51,7 @@ class Freshness:
     as_of: datetime | None = None
 
     @classmethod
-    def of(cls, fetched: Iterable[Fetched]) -> Freshness:
+    def of(cls, fetched: Iterable[Fetched[Any]]) -> Freshness:
         failed = [item for item in fetched if item.problem]
         if not failed:
             return cls()
@@ -231,7 +234,7 @@ def dashboard_get(
         )
     floor = building.floor(floor_id or "") or building.floors[0]
     room = floor.room(room_id or "") or _heatmap_room(floor)
-    fetched: list[Fetched] = [topology]
+    fetched: list[Fetched[Any]] = [topology]
     floors, rooms = _cards(building=building, floor=floor, now=now, zone=zone, fetched=fetched)
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
     chart = heatmap = None
@@ -272,13 +275,13 @@ def floor_chart_get(
         return None
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
-    fetched: list[Fetched] = []
+    fetched: list[Fetched[Any]] = []
     chart = _chart(
         building=building,
         floor=floor,
         chosen=chosen,
         now=timezone.now(),
-        zone=_zone(site.timezone),
+        zone=_zone(site.timezone if site else None),
         fetched=fetched,
     )
     if any(item.value is None for item in fetched):
@@ -392,7 +395,7 @@ def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetim
 
 
 def _cards(
-    *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched]
+    *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
 ) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...]]:
     floor_ids = tuple(item.id for item in building.floors)
     today = RANGES["today"]
@@ -477,10 +480,10 @@ def _chart(
     chosen: Range,
     now: datetime,
     zone: ZoneInfo,
-    fetched: list[Fetched],
+    fetched: list[Fetched[Any]],
 ) -> Chart:
     floor_ids = tuple(item.id for item in building.floors)
-    by_function: dict[str, tuple[dict, dict]] = {}
+    by_function: dict[str, tuple[SpaceValues, SpaceValues]] = {}
     for function in ("mean", "max"):
         floors = _series(
             measurement="floor_occupancy",
@@ -531,12 +534,10 @@ def _chart(
     )
 
 
-def _values(
-    rows: list[ReportingRow], key: str, function: str
-) -> dict[str, dict[datetime, float | None]]:
+def _values(rows: list[ReportingRow], key: str, function: str) -> SpaceValues:
     """Each space's value per window; a window's group holds that one windowed value, so
     the statistic named after the window function is the value itself."""
-    values: dict[str, dict[datetime, float | None]] = defaultdict(dict)
+    values: SpaceValues = defaultdict(dict)
     for row in rows:
         space, moment = row.get(key), row.time
         if space is None or moment is None:
@@ -547,7 +548,7 @@ def _values(
 
 
 def _traffic(
-    *, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched]
+    *, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
 ) -> Traffic | None:
     if not floor.entrances:
         return None
@@ -593,7 +594,7 @@ def _traffic(
     )
 
 
-def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched]) -> Heatmap:
+def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched[Any]]) -> Heatmap:
     stop = window_floor(moment=now, zone=ZoneInfo("UTC"), every="1m")
     query = DetectionsQuery(start=stop - timedelta(hours=1), stop=stop, room_id=room.id)
     detections = detections_fetch(query=query, slot="last-hour")

@@ -141,7 +141,7 @@ def _fetch(*, key: str, last_good_key: str, seconds: int, call: Callable[[], T])
     return fetched
 
 
-def _answer_awaited(key: str, last_good_key: str, wait: float) -> Fetched:
+def _answer_awaited(key: str, last_good_key: str, wait: float) -> Fetched[Any]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         time.sleep(random.uniform(0.03, 0.08))  # noqa: S311
@@ -154,7 +154,7 @@ def _answer_awaited(key: str, last_good_key: str, wait: float) -> Fetched:
     return _last_good(last_good_key, PROBLEM_SLOW)
 
 
-def _last_good(last_good_key: str, problem: str) -> Fetched:
+def _last_good(last_good_key: str, problem: str) -> Fetched[Any]:
     kept = cache.get(last_good_key)
     if kept is None:
         return Fetched(value=None, as_of=None, problem=problem)

@@ -1,6 +1,53 @@
-from django.contrib import admin
+"""The admin for residents' accounts, ButterflyMX connections and door history."""
 
-from residents.models import ButterflyMXConnection, DoorEvent
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from residents.models import ButterflyMXConnection, DoorEvent, User
+
+
+class UserAdminCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
+        model = User
+        fields = ("email",)
+        field_classes: dict = {}
+
+
+class UserAdminChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin with the email in place of the username."""
+
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["email"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
 
 
 @admin.register(ButterflyMXConnection)

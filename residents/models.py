@@ -1,11 +1,84 @@
-"""The resident side's records: the ButterflyMX connection (tokens as ciphertext only)."""
+"""The resident side's records: the user, the ButterflyMX connection (tokens as ciphertext
+only) and the door history."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from residents.butterflymx.types import DoorKind
+
+
+class UserManager(DjangoUserManager["User"]):
+    """Creates users by email: the email is the only identifier a person signs in with."""
+
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Both halves are lowered: people type their address in any case, and one address
+        # must never become two accounts.
+        return (email or "").strip().lower()
+
+    def _create_user_by_email(self, email: str, password: str | None, **extra_fields: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    # Django's UserManager takes a username first; this one takes the email.
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user_by_email(email, password, **extra_fields)
+
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if extra_fields["is_staff"] is not True:
+            raise ValueError("A superuser must have is_staff=True.")
+        if extra_fields["is_superuser"] is not True:
+            raise ValueError("A superuser must have is_superuser=True.")
+        return self._create_user_by_email(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=self.normalize_email(username))
+
+
+class User(AbstractUser):
+    """A person with a Foyer account, identified by their email address (no username)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="residents_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
 
 
 class ButterflyMXConnection(models.Model):

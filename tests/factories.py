@@ -10,7 +10,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = get_user_model()
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
     email = factory.Sequence(lambda n: f"user{n}@foyer.example")
     password = factory.django.Password("correct-horse-battery-staple")
 

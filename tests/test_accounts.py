@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -90,3 +92,45 @@ def test_a_manager_opens_the_dashboard_and_sees_it_in_the_navigation(manager_cli
 def test_residents_navigation_hides_the_dashboard(resident_client):
     page = resident_client.get(reverse("home")).content.decode()
     assert reverse("occupancy:dashboard") not in page
+
+
+def test_signing_in_greets_a_resident_by_name(client, password):
+    UserFactory(email="rosa@foyer.example", first_name="Rosa", last_name="Resident")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "rosa@foyer.example", "password": password},
+        follow=True,
+    )
+    assert "Successfully signed in as Rosa Resident." in response.content.decode()
+
+
+def test_signing_in_greets_a_resident_without_a_name_by_email(client, password):
+    UserFactory(email="rosa@foyer.example")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "rosa@foyer.example", "password": password},
+        follow=True,
+    )
+    assert "Successfully signed in as rosa@foyer.example." in response.content.decode()
+
+
+def test_signing_in_ignores_the_case_of_the_email(client, resident, password):
+    response = client.post(
+        reverse("account_login"), {"login": resident.email.upper(), "password": password}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).wsgi_request.user == resident
+
+
+def test_sign_up_refuses_an_email_already_taken_in_another_case(client, resident):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": resident.email.upper(),
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert "already registered" in response.content.decode()
+    assert get_user_model().objects.count() == 1

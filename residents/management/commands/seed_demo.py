@@ -23,8 +23,7 @@ class Command(BaseCommand):
         managers = Group.objects.get(name=settings.PROPERTY_MANAGERS_GROUP)
         for email, first, last, is_manager in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=email.split("@")[0],
-                defaults={"email": email, "first_name": first, "last_name": last},
+                email=email, defaults={"first_name": first, "last_name": last}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
