@@ -32,11 +32,10 @@ test: install
 e2e-deps:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-# mypy: residents joins once its rework has landed (see [tool.mypy] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy config occupancy
+	$(BIN)/mypy config residents occupancy
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench.run

@@ -56,15 +56,14 @@ class ButterflyMXConnectionAdmin(admin.ModelAdmin):
     list_filter = ["needs_reconnect"]
     search_fields = ["user__email"]
     # The encrypted tokens are neither shown nor editable here.
-    fields = [
+    fields = readonly_fields = (
         "user",
         "social_account",
         "connected_at",
         "refreshed_at",
         "expires_at",
         "needs_reconnect",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(DoorEvent)

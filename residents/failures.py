@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from residents.butterflymx.errors import (
@@ -75,7 +76,7 @@ def _refused_words(error: Exception) -> str:
 
 
 # code: (history outcome, page status, page words, door words or a function of the error)
-_TABLE = {
+_TABLE: dict[str, tuple[str, int, str, str | Callable[[Exception], str]]] = {
     Code.RECONNECT: (
         Outcome.FAILED,
         200,
@@ -135,7 +136,7 @@ def failure_for(error: ButterflyMXError | ReconnectRequired) -> Failure:
     door_message = door_words(error) if callable(door_words) else door_words
     return Failure(
         code=code,
-        outcome=outcome,
+        outcome=DoorEvent.Outcome(outcome),
         status=status,
         page_message=page_message,
         door_message=door_message,

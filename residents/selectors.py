@@ -16,7 +16,7 @@ from residents.butterflymx.client import (
     Unauthorized,
 )
 from residents.butterflymx.types import DoorKind
-from residents.models import ButterflyMXConnection, DoorEvent
+from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.tokens import butterflymx_call
 
 # How long a resident's tenancies and doors are served from the shared cache.
@@ -66,7 +66,7 @@ class DoorListing:
         raise DoorNotFound
 
 
-def connection_for_user(*, user) -> ButterflyMXConnection | None:
+def connection_for_user(*, user: User) -> ButterflyMXConnection | None:
     return ButterflyMXConnection.objects.select_related("social_account").filter(user=user).first()
 
 
@@ -217,5 +217,5 @@ def _listing_sort(
     return DoorListing(tenant=tenant, entrances=by_name(entrances + building), home=by_name(home))
 
 
-def door_events_for_user(*, user, limit: int = 50) -> QuerySet[DoorEvent]:
+def door_events_for_user(*, user: User, limit: int = 50) -> QuerySet[DoorEvent]:
     return DoorEvent.objects.filter(user=user)[:limit]

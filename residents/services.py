@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import formats, timezone
@@ -13,14 +14,16 @@ from residents.butterflymx.client import ButterflyMXError, token_revoke
 from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
 from residents.failures import FAILURES, failure_for
-from residents.models import ButterflyMXConnection, DoorEvent
+from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.selectors import Door, listing_cache_clear, listing_get
 from residents.tokens import butterflymx_call
 
 logger = logging.getLogger(__name__)
 
 
-def connection_save(*, user, social_account, token) -> ButterflyMXConnection:
+def connection_save(
+    *, user: User, social_account: SocialAccount, token: SocialToken
+) -> ButterflyMXConnection:
     """Store the tokens of a completed connect. ``token`` holds ciphertext already."""
     connection, _ = ButterflyMXConnection.objects.update_or_create(
         user=user,
@@ -89,7 +92,7 @@ def _rate_limit_hit(*, user_id: int) -> int | None:
     return None
 
 
-def _zone(name: str | None):
+def _zone(name: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
@@ -127,7 +130,7 @@ def door_release(
         raise UnlockRateLimited(retry_after)
 
     started = time.monotonic()
-    release, error = None, None
+    release, failure = None, None
     try:
         release = butterflymx_call(
             connection=connection,
@@ -135,8 +138,8 @@ def door_release(
                 tenant_id=tenant_id, kind=kind, door_id=door_id
             ),
         )
-    except FAILURES as exc:
-        error = exc
+    except FAILURES as error:
+        failure = failure_for(error)
     latency_ms = round((time.monotonic() - started) * 1000)
     tenant = listing.tenant
     event = DoorEvent(
@@ -151,7 +154,8 @@ def door_release(
         door_type=door.type,
         latency_ms=latency_ms,
     )
-    if release is not None:
+    if failure is None:
+        assert release is not None
         event.outcome = DoorEvent.Outcome.OPENED
         event.release_id = release.id
         event.save()
@@ -161,7 +165,6 @@ def door_release(
         return UnlockResult(
             door=door, outcome=event.outcome, message=f"Opened at {opened_at}", event=event
         )
-    failure = failure_for(error)
     event.outcome, event.error_code = failure.outcome, failure.code
     event.save()
     logger.info("Door release %s for user %s: %s", event.outcome, user_id, event.error_code)

@@ -14,7 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from residents.butterflymx.types import DoorKind
 from residents.failures import FAILURES, failure_for
-from residents.models import ButterflyMXConnection, DoorEvent
+from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.selectors import (
     DoorNotFound,
     connection_for_user,
@@ -28,22 +28,38 @@ from residents.services import UnlockRateLimited, connection_disconnect, door_re
 
 
 class HtmxHttpRequest(HttpRequest):
+    """A signed-in resident's request, as django-htmx and login_required leave it."""
+
     htmx: HtmxDetails
+    user: User
 
 
-def notice(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+def notice(request: HtmxHttpRequest, message: str, *, status: int) -> HttpResponse:
     """A small page-level notice that htmx puts in the layout's notice area."""
     response = render(request, "_notice.html", {"message": message}, status=status)
     return reswap(retarget(response, "#notice"), "innerHTML")
 
 
-def _home(request: HttpRequest, connection, *, status: int = 200, **context) -> HttpResponse:
+def _home(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection | None,
+    *,
+    reconnect: bool = False,
+    upstream_error: str = "",
+    status: int = 200,
+    retry_url: str = "",
+) -> HttpResponse:
     """The home page, which explains what stands between the resident and their doors."""
     if request.htmx:
-        if context.get("upstream_error"):
-            return notice(request, context["upstream_error"], status=status)
+        if upstream_error:
+            return notice(request, upstream_error, status=status)
         return HttpResponseClientRedirect(reverse("home"))
-    context = {"connection": connection, **context}
+    context = {
+        "connection": connection,
+        "reconnect": reconnect,
+        "upstream_error": upstream_error,
+        "retry_url": retry_url,
+    }
     return render(request, "residents/home.html", context, status=status)
 
 
@@ -106,7 +122,7 @@ def doors(
 
 @require_POST
 @login_required
-def doors_refresh(request: HttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
+def doors_refresh(request: HtmxHttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     if connection is not None:
         listing_cache_clear(connection=connection)
@@ -174,21 +190,21 @@ def door_unlock(
 
 @require_GET
 @login_required
-def activity(request: HttpRequest) -> HttpResponse:
+def activity(request: HtmxHttpRequest) -> HttpResponse:
     events = door_events_for_user(user=request.user)
     return render(request, "residents/activity.html", {"events": events})
 
 
 @require_GET
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: HtmxHttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     return render(request, "residents/account.html", {"connection": connection})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def disconnect(request: HttpRequest) -> HttpResponse:
+def disconnect(request: HtmxHttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     if connection is None:
         messages.info(request, "No ButterflyMX account is connected.")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.cookiejar import DefaultCookiePolicy
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -79,6 +80,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_Shape = TypeVar("_Shape", dict, list)
 
 PAGE_SIZE = 100
 # A safety net against an upstream whose next_page never ends, not an expected size.
@@ -162,7 +165,8 @@ def _field_errors(body) -> tuple[FieldError, ...]:
         return ()
     entries = body.get("errors")
     if not isinstance(entries, list):
-        entries = body.get("messages") if isinstance(body.get("messages"), list) else []
+        messages = body.get("messages")
+        entries = messages if isinstance(messages, list) else []
     errors = []
     for entry in entries:
         if isinstance(entry, str):
@@ -309,7 +313,7 @@ def _json_object(response: requests.Response) -> dict:
     return body
 
 
-def _data(body: dict, kind: type) -> dict | list:
+def _data(body: dict, kind: type[_Shape]) -> _Shape:
     data = body.get("data")
     if not isinstance(data, kind):
         raise BadResponse("ButterflyMX's response has no data of the expected shape.")

@@ -161,7 +161,8 @@ class AccessPoint:
     @classmethod
     def from_data(cls, data: dict) -> AccessPoint:
         access_point_id = _required_int(data, "id", "access point")
-        device_ids = data.get("device_ids") if isinstance(data.get("device_ids"), list) else []
+        listed = data.get("device_ids")
+        device_ids = listed if isinstance(listed, list) else []
         return cls(
             id=access_point_id,
             name=_optional_str(data.get("name")) or f"Access point {access_point_id}",
