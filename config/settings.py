@@ -7,7 +7,6 @@ DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
 
 import base64
 import hashlib
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -250,7 +249,7 @@ OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
 # Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
 # (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
-SANDBOX_FAULTS = json.loads(env.str("SANDBOX_FAULTS", default="[]"))
+SANDBOX_FAULTS = env.json("SANDBOX_FAULTS", default=[])
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.butterflymx", "sandbox.butlr"]
     # The sandbox keeps its world in a database of its own, as a stranger would.
