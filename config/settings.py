@@ -14,7 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.logging import formatter_config
+from config.logging import REDACT_FILTER, formatter_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -298,17 +298,19 @@ if not TOKEN_ENCRYPTION_KEYS:
     ]
 
 # Logs go to stdout, one JSON object a line in production (LOG_FORMAT=json|plain), with
-# tokens and secrets redacted by the formatter. Django's own handlers are replaced so that
-# nothing bypasses it.
+# tokens and secrets redacted by the handler's filter. Django's own handlers are replaced so
+# that nothing bypasses it.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"foyer": formatter_config(LOG_FORMAT)},
+    "filters": {"redact": REDACT_FILTER},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "foyer",
+            "filters": ["redact"],
             "stream": "ext://sys.stdout",
         }
     },
