@@ -126,8 +126,8 @@ class ButlrClient:
     def detections(self, query: DetectionsQuery) -> list[Detection]:
         return detections_parse(self._post(DETECTIONS_PATH, query.body()))
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        payload = self._post(GRAPHQL_PATH, {"query": query, "variables": variables or {}})
+    def graphql(self, query: str) -> Any:
+        payload = self._post(GRAPHQL_PATH, {"query": query})
         if not isinstance(payload, dict):
             raise BadResponse("Butlr's GraphQL answer is not an object")
         if payload.get("errors"):

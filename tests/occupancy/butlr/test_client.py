@@ -257,14 +257,13 @@ def test_graphql_errors_are_bad_responses(butlr_api):
         ButlrClient().graphql("{ x }")
 
 
-def test_graphql_sends_query_and_variables(butlr_api):
+def test_graphql_sends_the_query(butlr_api):
     butlr_api.post(GRAPHQL, json={"data": {"floors": []}})
 
-    data = ButlrClient().graphql("query($ids: [ID!]) { floors(ids: $ids) { id } }", {"ids": ["a"]})
+    data = ButlrClient().graphql("{ floors { id } }")
 
     assert data == {"floors": []}
-    body = json.loads(butlr_api.calls[-1].request.body)
-    assert body["variables"] == {"ids": ["a"]}
+    assert json.loads(butlr_api.calls[-1].request.body) == {"query": "{ floors { id } }"}
 
 
 def test_detections_are_parsed(butlr_api):
@@ -287,7 +286,15 @@ def test_detections_are_parsed(butlr_api):
 
     assert detection.points == ((0.25, 0.5), (0.75, 0.125))
     assert detection.sampled_at == datetime(2022, 11, 8, 6, 23, 35, 900000, tzinfo=UTC)
-    assert json.loads(butlr_api.calls[-1].request.body)["filter"]["room_id"] == "room_a"
+    assert json.loads(butlr_api.calls[-1].request.body) == {
+        "data_types": ["detections_local"],
+        "filter": {
+            "start": "2026-11-23T14:00:00Z",
+            "stop": "2026-11-23T15:00:00Z",
+            "omit_empty_value": True,
+            "room_id": "room_a",
+        },
+    }
 
 
 def test_no_secret_or_token_reaches_logs_or_errors(butlr_api, caplog):
