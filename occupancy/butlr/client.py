@@ -92,7 +92,10 @@ class ReadRetry(Retry):
             wait = self.get_retry_after(response)
             if wait is not None and wait > settings.BUTLR_RETRY_AFTER_MAX:
                 raise MaxRetryError(kwargs.get("_pool"), url, ResponseError("too long to wait"))
-        return super().increment(method, url, response, error, **kwargs)
+        retry = super().increment(method, url, response, error, **kwargs)
+        if response is not None:  # urllib3 itself warns of the errors it retries
+            logger.warning("Butlr %s answered %d; retrying", url, response.status)
+        return retry
 
 
 class _ReadAdapter(HTTPAdapter):

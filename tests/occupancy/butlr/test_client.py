@@ -167,11 +167,12 @@ def test_a_login_without_a_token_is_a_bad_response(butlr_settings):
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_server_errors_are_retried(butlr_api, status):
+def test_server_errors_are_retried(butlr_api, status, caplog):
     butlr_api.post(REPORTING, status=status, body="<html>busy</html>")
     butlr_api.post(REPORTING, json=ANSWER)
 
     assert ButlrClient().reporting(QUERY)[0].stats.median == 3
+    assert f"Butlr {REPORTING} answered {status}; retrying" in caplog.messages
 
 
 @pytest.mark.parametrize("retries", [0, 1, 2])
