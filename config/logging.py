@@ -103,7 +103,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, exception and extras."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
 from occupancy.butlr.detections import Detection, DetectionsQuery, detections_parse
@@ -84,15 +87,24 @@ class ReadRetry(Retry):
         except InvalidHeader:
             return None  # unreadable: back off as usual
 
-    def increment(self, method=None, url=None, response=None, error=None, **kwargs) -> ReadRetry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if isinstance(error, ReadTimeoutError):
             # A slow Butlr only gets slower when asked twice.
             raise error
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > settings.BUTLR_RETRY_AFTER_MAX:
-                raise MaxRetryError(kwargs.get("_pool"), url, ResponseError("too long to wait"))
-        retry = super().increment(method, url, response, error, **kwargs)
+                # urllib3 passes its pool along the same way; a test double has none.
+                raise MaxRetryError(_pool, url, ResponseError("too long to wait"))  # type: ignore[arg-type]
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
         if response is not None:  # urllib3 itself warns of the errors it retries
             logger.warning("Butlr %s answered %d; retrying", url, response.status)
         return retry
@@ -102,11 +114,11 @@ class _ReadAdapter(HTTPAdapter):
     """A pooled adapter whose retries follow the settings of the moment."""
 
     @property
-    def max_retries(self) -> ReadRetry:
+    def max_retries(self) -> Retry:
         return ReadRetry.from_settings()
 
     @max_retries.setter
-    def max_retries(self, value) -> None:
+    def max_retries(self, value: Retry) -> None:
         """HTTPAdapter sets its own on creation; the settings decide instead."""
 
 
