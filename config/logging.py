@@ -1,4 +1,4 @@
-"""Log formatting for Foyer: plain or JSON lines, with tokens and secrets redacted."""
+"""Log lines for Foyer: plain or JSON, with tokens and secrets redacted by a filter."""
 
 import json
 import logging
@@ -40,35 +40,63 @@ _RECORD_ATTRIBUTES = frozenset(
 )
 
 
-def _configured_secrets() -> list[str]:
+def _configured_secrets() -> tuple[list[str], bool]:
+    """The configured secrets, longest first, and whether Django's settings were read."""
     values = [os.environ.get(name, "") for name in SECRET_SETTINGS]
     values += os.environ.get("TOKEN_ENCRYPTION_KEYS", "").split(",")
     from django.conf import settings
 
     # Django's settings are read only once something has loaded them (never in gunicorn's
     # master, whose secrets are those of the environment).
-    if settings.configured:
+    loaded = settings.configured
+    if loaded:
         for name in SECRET_SETTINGS:
             value = getattr(settings, name, "")
             values += value if isinstance(value, list | tuple) else [value]
     secrets = {value.strip() for value in values if isinstance(value, str)}
-    return sorted((s for s in secrets if len(s) >= SECRET_MIN_LENGTH), key=len, reverse=True)
+    return sorted(
+        (s for s in secrets if len(s) >= SECRET_MIN_LENGTH), key=len, reverse=True
+    ), loaded
 
 
-def redact(text: str) -> str:
-    """The text with bearer tokens, credential values and configured secrets replaced."""
-    for secret in _configured_secrets():
-        text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda match: match["head"] + REDACTED, text)
-    return text
+class RedactFilter(logging.Filter):
+    """Replaces bearer tokens, credential values and configured secrets in every record,
+    before any formatter sees it: the message with its arguments, the traceback, the stack
+    and the extras that are strings."""
 
+    def __init__(self, name: str = ""):
+        super().__init__(name)
+        self._secrets: list[str] | None = None
+        self._settings_read = False
 
-class PlainFormatter(logging.Formatter):
-    """One readable line per record (plus any traceback), redacted."""
+    def _current_secrets(self) -> list[str]:
+        # Read once, and once more when Django's settings have been loaded since (a gunicorn
+        # worker inherits its master's handlers, from before the settings).
+        from django.conf import settings
 
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        if self._secrets is None or (not self._settings_read and settings.configured):
+            self._secrets, self._settings_read = _configured_secrets()
+        return self._secrets
+
+    def redact(self, text: str) -> str:
+        for secret in self._current_secrets():
+            text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda match: match["head"] + REDACTED, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and isinstance(value, str):
+                record.__dict__[key] = self.redact(value)
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -79,23 +107,25 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": record.getMessage(),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            entry["exception"] = redact(record.exc_text)
+            entry["exception"] = record.exc_text
         if record.stack_info:
-            entry["stack"] = redact(self.formatStack(record.stack_info))
+            entry["stack"] = self.formatStack(record.stack_info)
         for key, value in record.__dict__.items():
             if key in _RECORD_ATTRIBUTES or key.startswith("_") or key in entry:
                 continue
             # Objects such as Django's request are left out: their repr carries query strings.
-            if isinstance(value, str):
-                entry[key] = redact(value)
-            elif value is None or isinstance(value, bool | int | float):
+            if value is None or isinstance(value, str | bool | int | float):
                 entry[key] = value
         return json.dumps(entry, ensure_ascii=False)
+
+
+# The filter every handler carries, so that nothing reaches a line unredacted.
+REDACT_FILTER = {"()": "config.logging.RedactFilter"}
 
 
 def formatter_config(log_format: str) -> dict:
@@ -103,10 +133,7 @@ def formatter_config(log_format: str) -> dict:
     if log_format == "json":
         return {"()": "config.logging.JsonFormatter"}
     if log_format == "plain":
-        return {
-            "()": "config.logging.PlainFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        }
+        return {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     raise ValueError(f"LOG_FORMAT must be json or plain, not {log_format!r}.")
 
 
@@ -116,15 +143,18 @@ def gunicorn_logconfig(*, log_format: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"foyer": formatter_config(log_format)},
+        "filters": {"redact": REDACT_FILTER},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": "foyer",
+                "filters": ["redact"],
                 "stream": "ext://sys.stdout",
             },
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "foyer",
+                "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             },
         },

@@ -7,7 +7,6 @@ DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
 
 import base64
 import hashlib
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.logging import formatter_config
+from config.logging import REDACT_FILTER, formatter_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -256,7 +255,7 @@ OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
 # Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
 # (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
-SANDBOX_FAULTS = json.loads(env.str("SANDBOX_FAULTS", default="[]"))
+SANDBOX_FAULTS = env.json("SANDBOX_FAULTS", default=[])
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.butterflymx", "sandbox.butlr"]
     # The sandbox keeps its world in a database of its own, as a stranger would.
@@ -305,17 +304,19 @@ if not TOKEN_ENCRYPTION_KEYS:
     ]
 
 # Logs go to stdout, one JSON object a line in production (LOG_FORMAT=json|plain), with
-# tokens and secrets redacted by the formatter. Django's own handlers are replaced so that
-# nothing bypasses it.
+# tokens and secrets redacted by the handler's filter. Django's own handlers are replaced so
+# that nothing bypasses it.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"foyer": formatter_config(LOG_FORMAT)},
+    "filters": {"redact": REDACT_FILTER},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "foyer",
+            "filters": ["redact"],
             "stream": "ext://sys.stdout",
         }
     },

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from config.logging import JsonFormatter, PlainFormatter, formatter_config
+from config import logging as foyer_logging
+from config.logging import JsonFormatter, RedactFilter, formatter_config
 from tests.production import PRODUCTION, ROOT, django_run
 
 # Production, with secrets of Foyer's own for the redaction to find.
@@ -28,10 +29,8 @@ SECRETS = {
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.dG9rZW4tc2lnbmF0dXJl"
 REFRESH = "refresh-0a1b2c3d4e5f"
 CODE = "authorization-code-9f8e7d"
-FORMATTERS = [
-    PlainFormatter("%(levelname)s %(name)s %(message)s"),
-    JsonFormatter(),
-]
+PLAIN = logging.Formatter("%(levelname)s %(name)s %(message)s")
+FORMATTERS = [PLAIN, JsonFormatter()]
 LEAKS = [
     f"ButterflyMX answered 401 to Authorization: Bearer {TOKEN}",
     f"token response {{'access_token': '{TOKEN}', 'refresh_token': '{REFRESH}'}}",
@@ -53,12 +52,24 @@ ORDINARY = [
 ]
 
 
-def record(message, *, exc_info=None, **extra):
+def record(message, *args, exc_info=None, **extra):
     entry = logging.LogRecord(
-        "residents.services", logging.WARNING, __file__, 1, message, (), exc_info
+        "residents.services", logging.WARNING, __file__, 1, message, args, exc_info
     )
     entry.__dict__.update(extra)
     return entry
+
+
+def written(formatter, entry) -> str:
+    """The line a handler with Foyer's filter and this formatter writes."""
+    assert RedactFilter().filter(entry)
+    return formatter.format(entry)
+
+
+def written_with(redact: RedactFilter, message: str) -> str:
+    entry = record(message)
+    assert redact.filter(entry)
+    return entry.getMessage()
 
 
 def exception_info(message):
@@ -88,7 +99,7 @@ def secrets(settings):
 @pytest.mark.parametrize("formatter", FORMATTERS, ids=["plain", "json"])
 @pytest.mark.parametrize("message", LEAKS)
 def test_tokens_are_redacted_from_messages(formatter, message):
-    line = formatter.format(record(message))
+    line = written(formatter, record(message))
 
     for secret in (TOKEN, REFRESH, CODE):
         assert secret not in line
@@ -99,7 +110,7 @@ def test_tokens_are_redacted_from_messages(formatter, message):
 def test_configured_secrets_are_redacted_wherever_they_appear(formatter, secrets):
     message = "settings: " + " / ".join(f"value {value}." for value in secrets)
 
-    line = formatter.format(record(message))
+    line = written(formatter, record(message))
 
     for secret in secrets:
         assert secret not in line
@@ -110,25 +121,26 @@ def test_configured_secrets_are_redacted_wherever_they_appear(formatter, secrets
 def test_tokens_and_secrets_are_redacted_from_tracebacks(formatter, secrets):
     exc_info = exception_info(f"refresh failed for Bearer {TOKEN} with {secrets[2]}")
 
-    line = formatter.format(record("refresh failed", exc_info=exc_info))
+    line = written(formatter, record("refresh failed", exc_info=exc_info))
 
     assert "Traceback (most recent call last)" in line
     assert "RuntimeError: refresh failed for Bearer [redacted] with [redacted]" in (
-        line if isinstance(formatter, PlainFormatter) else json.loads(line)["exception"]
+        line if formatter is PLAIN else json.loads(line)["exception"]
     )
     assert TOKEN not in line
     assert secrets[2] not in line
 
 
 def test_extras_are_redacted_and_objects_left_out():
-    line = JsonFormatter().format(
+    line = written(
+        JsonFormatter(),
         record(
             "Unlock answered",
             request_id="req-42",
             status_code=201,
             upstream=f"Bearer {TOKEN}",
             request=object(),
-        )
+        ),
     )
 
     entry = json.loads(line)
@@ -140,8 +152,8 @@ def test_extras_are_redacted_and_objects_left_out():
 
 @pytest.mark.parametrize("message", ORDINARY)
 def test_ordinary_messages_pass_unchanged(message):
-    plain = PlainFormatter("%(message)s").format(record(message))
-    entry = json.loads(JsonFormatter().format(record(message)))
+    plain = written(logging.Formatter("%(message)s"), record(message))
+    entry = json.loads(written(JsonFormatter(), record(message)))
 
     assert plain == message
     assert entry["message"] == message
@@ -169,9 +181,47 @@ def test_gunicorn_style_access_lines_with_a_query_are_redacted():
     )
 
     for formatter in FORMATTERS:
-        line = formatter.format(access)
+        line = written(formatter, access)
         assert CODE not in line
         assert "/accounts/butterflymx/login/callback/?code=[redacted]&state=s1" in line
+
+
+@pytest.mark.parametrize("formatter", FORMATTERS, ids=["plain", "json"])
+def test_tokens_in_the_arguments_are_redacted(formatter, secrets):
+    entry = record("refresh answered %s for %s", f"refresh_token={REFRESH}", secrets[1])
+
+    line = written(formatter, entry)
+
+    assert REFRESH not in line
+    assert secrets[1] not in line
+    assert "refresh answered refresh_token=[redacted] for [redacted]" in line
+
+
+def test_the_secrets_are_read_once_not_on_every_line(monkeypatch, secrets):
+    reads = []
+    read = foyer_logging._configured_secrets
+    monkeypatch.setattr(foyer_logging, "_configured_secrets", lambda: reads.append(1) or read())
+    redact = RedactFilter()
+
+    lines = [written_with(redact, f"line {index}: {secrets[0]}") for index in range(3)]
+
+    assert reads == [1]
+    assert all(secrets[0] not in text for text in lines)
+
+
+def test_the_secrets_are_read_again_once_djangos_settings_are_loaded(monkeypatch):
+    # As in gunicorn's master: only the environment's secrets, until the settings load.
+    answers = iter([(["environment-secret"], False), (["settings-secret-value"], True)])
+    monkeypatch.setattr(foyer_logging, "_configured_secrets", lambda: next(answers))
+    redact = RedactFilter()
+
+    first = written_with(redact, "environment-secret settings-secret-value")
+    second = written_with(redact, "environment-secret settings-secret-value")
+    third = written_with(redact, "settings-secret-value")
+
+    assert first == "[redacted] settings-secret-value"
+    assert second == "environment-secret [redacted]"
+    assert third == "[redacted]"  # and not read a third time: the iterator would be empty
 
 
 def test_log_format_must_be_json_or_plain():
@@ -234,7 +284,11 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     assert config["threads"] > 1
     assert config["timeout"] == 30
     assert config["forwarded_allow_ips"] == "10.0.0.2"
-    assert config["logconfig_dict"]["formatters"]["foyer"]["()"] == "config.logging.JsonFormatter"
+    logconfig = config["logconfig_dict"]
+    assert logconfig["formatters"]["foyer"]["()"] == "config.logging.JsonFormatter"
+    assert logconfig["filters"]["redact"]["()"] == "config.logging.RedactFilter"
+    for handler in logconfig["handlers"].values():
+        assert handler["filters"] == ["redact"]
     assert "%(U)s" in config["access_log_format"]
     for atom in ("%(r)s", "%(q)s", "%(f)s"):
         assert atom not in config["access_log_format"]

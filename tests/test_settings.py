@@ -38,3 +38,20 @@ def test_development_defaults_need_nothing():
         "False",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+FAULTS = "from django.conf import settings; print(repr(settings.SANDBOX_FAULTS))"
+
+
+def test_sandbox_faults_are_a_json_list():
+    result = django_run(
+        FAULTS, production=False, SANDBOX_FAULTS='[{"endpoint": "*", "latency_ms": 50}]'
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[{'endpoint': '*', 'latency_ms': 50}]"
+
+
+def test_sandbox_faults_default_to_none():
+    result = django_run(FAULTS, production=False, SANDBOX_FAULTS=None)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

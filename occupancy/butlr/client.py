@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util import Retry
 
 from occupancy.butlr.detections import Detection, DetectionsQuery, detections_parse
 from occupancy.butlr.errors import (
@@ -39,7 +42,7 @@ LOGIN_LOCK_KEY = "butlr:token:login-lock"
 LOGIN_FAILED_KEY = "butlr:token:login-failed"
 # While a login has just failed, other callers fail fast rather than each logging in.
 LOGIN_FAILED_SECONDS = 2
-_RETRY_STATUSES = frozenset({502, 503, 504})
+HEADERS = {"Accept": "application/json", "User-Agent": "Foyer"}
 _LOGIN_FAILURES = {
     "unauthorized": Unauthorized,
     "rate_limited": RateLimited,
@@ -48,18 +51,87 @@ _LOGIN_FAILURES = {
     "bad_request": BadRequest,
 }
 
+
+class ReadRetry(Retry):
+    """urllib3's retries as Butlr's reads need them.
+
+    Connection errors, 502/503/504 and 429s are retried BUTLR_RETRIES times, BUTLR_RETRY_BACKOFF
+    seconds apart and doubling, or as long as a Retry-After says; a Retry-After longer than
+    BUTLR_RETRY_AFTER_MAX gives up at once, and a read timeout is never retried.
+    """
+
+    # Only the statuses of status_forcelist are retried, whatever else carries a Retry-After.
+    RETRY_AFTER_STATUS_CODES = frozenset()
+
+    @classmethod
+    def from_settings(cls) -> ReadRetry:
+        return cls(
+            total=settings.BUTLR_RETRIES,
+            # Butlr's reporting, detections and GraphQL queries are POSTs that change nothing.
+            allowed_methods=frozenset({"POST"}),
+            status_forcelist=frozenset({429, 502, 503, 504}),
+            backoff_factor=settings.BUTLR_RETRY_BACKOFF,
+            # The last answer goes back to the client, which raises the typed error for it.
+            raise_on_status=False,
+        )
+
+    def get_backoff_time(self) -> float:
+        # urllib3 retries the first time at once; wait before it too, with jitter so that
+        # many threads do not come back together.
+        jitter = random.uniform(0.5, 1.0)  # noqa: S311
+        return self.backoff_factor * 2 ** (len(self.history) - 1) * jitter
+
+    def get_retry_after(self, response) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # unreadable: back off as usual
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError):
+            # A slow Butlr only gets slower when asked twice.
+            raise error
+        if response is not None:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > settings.BUTLR_RETRY_AFTER_MAX:
+                # urllib3 passes its pool along the same way; a test double has none.
+                raise MaxRetryError(_pool, url, ResponseError("too long to wait"))  # type: ignore[arg-type]
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if response is not None:  # urllib3 itself warns of the errors it retries
+            logger.warning("Butlr %s answered %d; retrying", url, response.status)
+        return retry
+
+
+class _ReadAdapter(HTTPAdapter):
+    """A pooled adapter whose retries follow the settings of the moment."""
+
+    @property
+    def max_retries(self) -> Retry:
+        return ReadRetry.from_settings()
+
+    @max_retries.setter
+    def max_retries(self, value: Retry) -> None:
+        """HTTPAdapter sets its own on creation; the settings decide instead."""
+
+
 _session = requests.Session()
-_session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=32))
-_session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32))
-_session.headers.update({"Accept": "application/json", "User-Agent": "Foyer"})
+_session.mount("https://", _ReadAdapter(pool_connections=4, pool_maxsize=32))
+_session.mount("http://", _ReadAdapter(pool_connections=4, pool_maxsize=32))
+_session.headers.update(HEADERS)
 
 
 class ButlrClient:
     """Talks to Butlr on behalf of the whole site, with one token shared by every process.
 
-    Every call here is a read (Butlr's reporting, detections and GraphQL queries are POSTs
-    that change nothing), so connection errors, 502/503/504 and short 429s are retried a
-    bounded number of times.
+    Every call but the login is a read, retried by the session's adapter (ReadRetry).
     """
 
     def reporting(self, query: ReportingQuery) -> list[ReportingRow]:
@@ -69,8 +141,8 @@ class ButlrClient:
     def detections(self, query: DetectionsQuery) -> list[Detection]:
         return detections_parse(self._post(DETECTIONS_PATH, query.body()))
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        payload = self._post(GRAPHQL_PATH, {"query": query, "variables": variables or {}})
+    def graphql(self, query: str) -> Any:
+        payload = self._post(GRAPHQL_PATH, {"query": query})
         if not isinstance(payload, dict):
             raise BadResponse("Butlr's GraphQL answer is not an object")
         if payload.get("errors"):
@@ -88,62 +160,14 @@ class ButlrClient:
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         token = self._token()
-        response = self._send(path, body, token=token)
+        response = _call(_session.post, path, body, _bearer(token))
         if response.status_code == 401:
             # The token was revoked or expired early: drop it, renew it once, try again.
             self._token_drop(token)
-            response = self._send(path, body, token=self._token(stale=token))
+            response = _call(_session.post, path, body, _bearer(self._token(stale=token)))
             if response.status_code == 401:
                 raise Unauthorized(f"Butlr rejected a fresh token on {path}")
         return _json(response, path)
-
-    def _send(self, path: str, body: dict[str, Any], *, token: str | None) -> requests.Response:
-        url = settings.BUTLR_API_URL + path
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        timeout = (settings.BUTLR_CONNECT_TIMEOUT, settings.BUTLR_READ_TIMEOUT)
-        attempts = 1 + settings.BUTLR_RETRIES
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            try:
-                response = _session.post(url, json=body, headers=headers, timeout=timeout)
-            except requests.exceptions.ReadTimeout:
-                # Not retried: a slow Butlr only gets slower when asked twice.
-                logger.warning("Butlr %s timed out", path)
-                raise UpstreamTimeout(f"Butlr did not answer {path} in time") from None
-            except (
-                requests.exceptions.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
-                logger.warning("Butlr %s: %s (attempt %d)", path, type(exc).__name__, attempt)
-                if last:
-                    raise Unavailable(f"Butlr could not be reached for {path}") from None
-                _pause(attempt)
-                continue
-            status = response.status_code
-            if status in _RETRY_STATUSES:
-                logger.warning("Butlr %s answered %d (attempt %d)", path, status, attempt)
-                if last:
-                    raise Unavailable(f"Butlr answered {status} to {path}")
-                _pause(attempt)
-                continue
-            if status == 429:
-                retry_after = _retry_after(response)
-                logger.warning("Butlr %s answered 429 (attempt %d)", path, attempt)
-                if last or retry_after > settings.BUTLR_RETRY_AFTER_MAX:
-                    raise RateLimited(
-                        f"Butlr asked us to slow down on {path}", retry_after=retry_after
-                    )
-                time.sleep(retry_after)
-                continue
-            if status >= 500:
-                logger.warning("Butlr %s answered %d", path, status)
-                raise Unavailable(f"Butlr answered {status} to {path}")
-            if status == 403:
-                raise Unauthorized(f"Butlr refused access to {path} (403)")
-            if 400 <= status < 500 and status != 401:
-                raise BadRequest(f"Butlr refused the request to {path} ({status})")
-            return response
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # The shared token.
 
@@ -195,7 +219,9 @@ class ButlrClient:
             "grant_type": "client_credentials",
         }
         try:
-            response = self._send(LOGIN_PATH, body, token=None)
+            # Never retried, so not through the session: a login is rare enough to need no
+            # pooled connection, and Butlr throttles logins.
+            response = _call(requests.post, LOGIN_PATH, body, HEADERS)
             if response.status_code == 401:
                 raise Unauthorized("Butlr rejected our client credentials")
             payload = _json(response, LOGIN_PATH)
@@ -236,10 +262,9 @@ def _alive(entry: dict | None, stale: str | None) -> bool:
 
 
 def _lock_seconds() -> int:
-    # Long enough for a login with its retries; short enough that a crashed holder
-    # does not stop everyone for long.
-    per_try = settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT
-    return max(2, int(per_try * (1 + settings.BUTLR_RETRIES)) + 1)
+    # Long enough for a login; short enough that a crashed holder does not stop everyone
+    # for long.
+    return max(2, int(settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT) + 1)
 
 
 def _failure_name(exc: ButlrError) -> str:
@@ -249,26 +274,35 @@ def _failure_name(exc: ButlrError) -> str:
     return "unavailable"
 
 
-def _pause(attempt: int) -> None:
-    backoff = settings.BUTLR_RETRY_BACKOFF * 2 ** (attempt - 1)
-    time.sleep(backoff * random.uniform(0.5, 1.0))  # noqa: S311
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
-def _retry_after(response: requests.Response) -> float:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return settings.BUTLR_RETRY_BACKOFF
+def _call(post, path: str, body: dict[str, Any], headers: dict[str, str]) -> requests.Response:
+    """POST to Butlr with the timeouts of the moment; what went wrong becomes a typed error."""
+    url = settings.BUTLR_API_URL + path
+    timeout = (settings.BUTLR_CONNECT_TIMEOUT, settings.BUTLR_READ_TIMEOUT)
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return settings.BUTLR_RETRY_BACKOFF
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+        response = post(url, json=body, headers=headers, timeout=timeout)
+    except requests.exceptions.ReadTimeout:
+        logger.warning("Butlr %s timed out", path)
+        raise UpstreamTimeout(f"Butlr did not answer {path} in time") from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        logger.warning("Butlr %s: %s", path, type(exc).__name__)
+        raise Unavailable(f"Butlr could not be reached for {path}") from None
+    status = response.status_code
+    if status == 429:
+        logger.warning("Butlr %s answered 429", path)
+        retry_after = ReadRetry().get_retry_after(response)
+        raise RateLimited(f"Butlr asked us to slow down on {path}", retry_after=retry_after)
+    if status >= 500:
+        logger.warning("Butlr %s answered %d", path, status)
+        raise Unavailable(f"Butlr answered {status} to {path}")
+    if status == 403:
+        raise Unauthorized(f"Butlr refused access to {path} (403)")
+    if 400 <= status < 500 and status != 401:
+        raise BadRequest(f"Butlr refused the request to {path} ({status})")
+    return response
 
 
 def _json(response: requests.Response, path: str) -> Any:

@@ -7,51 +7,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 from occupancy.butlr.errors import BadResponse
-from occupancy.butlr.reporting import WINDOW_EVERY, WINDOW_FUNCTIONS, rfc3339
+from occupancy.butlr.reporting import rfc3339
 
 
 @dataclass(frozen=True)
 class DetectionsQuery:
-    """One POST /api/v3/detections for ``detections_local`` points of a room or floor."""
+    """One POST /api/v3/detections for the ``detections_local`` points of a room."""
 
     start: datetime
     stop: datetime
-    room_id: str | None = None
-    space_id: str | None = None
-    mac_addresses: tuple[str, ...] = ()
-    every: str | None = None
-    function: str | None = None
+    room_id: str
 
     def __post_init__(self):
         rfc3339(self.start)
         rfc3339(self.stop)
         if self.stop <= self.start:
             raise ValueError("a detections query must stop after it starts")
-        if self.every is not None and self.every not in WINDOW_EVERY:
-            raise ValueError(f"unknown window length {self.every!r}")
-        if self.function is not None and self.function not in WINDOW_FUNCTIONS:
-            raise ValueError(f"unknown window function {self.function!r}")
 
     def body(self) -> dict[str, Any]:
-        query_filter: dict[str, Any] = {
-            "start": rfc3339(self.start),
-            "stop": rfc3339(self.stop),
-            "omit_empty_value": True,
+        return {
+            "data_types": ["detections_local"],
+            "filter": {
+                "start": rfc3339(self.start),
+                "stop": rfc3339(self.stop),
+                "omit_empty_value": True,
+                "room_id": self.room_id,
+            },
         }
-        if self.room_id:
-            query_filter["room_id"] = self.room_id
-        if self.space_id:
-            query_filter["space_id"] = self.space_id
-        if self.mac_addresses:
-            query_filter["mac_addresses"] = list(self.mac_addresses)
-        body: dict[str, Any] = {"data_types": ["detections_local"], "filter": query_filter}
-        if self.every or self.function:
-            body["window"] = {
-                key: value
-                for key, value in (("every", self.every), ("function", self.function))
-                if value
-            }
-        return body
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +42,6 @@ _ID_PREFIXES = {
     "zone_": "zone_id",
 }
 _POINT_KEYS = ("time", "measurement", "field", "building_id", "space_id", "room_id", "zone_id")
-_POINT_NAMES = ("building_name", "space_name", "room_name", "zone_name")
 
 
 def rfc3339(moment: datetime) -> str:
@@ -83,7 +82,6 @@ class ReportingQuery:
     start: datetime
     stop: datetime
     spaces: tuple[str, ...] = ()
-    rooms: tuple[str, ...] = ()
     group_by: tuple[str, ...] = ()
     window: Window | None = None
 
@@ -109,8 +107,6 @@ class ReportingQuery:
         }
         if self.spaces:
             query_filter["spaces"] = {"eq": list(self.spaces)}
-        if self.rooms:
-            query_filter["rooms"] = {"eq": list(self.rooms)}
         body: dict[str, Any] = {"filter": query_filter}
         if self.group_by:
             body["group_by"] = {"order": list(self.group_by)}
@@ -156,8 +152,6 @@ class ReportingRow:
     keys: dict[str, str]
     stats: Stats
     data_incomplete: bool = False
-    null_percentage: float | None = None
-    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def time(self) -> datetime | None:
@@ -253,7 +247,6 @@ def _leaf_row(keys: dict[str, str], leaf: dict) -> ReportingRow:
         keys=keys,
         stats=stats,
         data_incomplete=bool(leaf.get("data_incomplete")),
-        null_percentage=_number(leaf.get("null_percentage")),
     )
 
 
@@ -261,15 +254,12 @@ def _point_row(point: Any) -> ReportingRow:
     if not isinstance(point, dict):
         raise BadResponse("Butlr's reporting point is not an object")
     keys = {key: str(point[key]) for key in _POINT_KEYS if point.get(key) is not None}
-    names = {key: str(point[key]) for key in _POINT_NAMES if point.get(key) is not None}
     if "time" in keys:
         _parse_time(keys["time"])
     return ReportingRow(
         keys=keys,
         stats=Stats.of_value(_number(point.get("value"))),
         data_incomplete=bool(point.get("data_incomplete")),
-        null_percentage=_number(point.get("null_percentage")),
-        names=names,
     )
 
 

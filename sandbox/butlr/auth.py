@@ -14,9 +14,9 @@ _SALT = "sandbox.butlr.token"
 
 
 def token_issue(*, subject: str, kind: str, lifetime: int) -> str:
-    """A bearer token for ``subject`` (a client id or a user name) valid for ``lifetime`` s.
+    """A bearer token for ``subject`` (a client id) valid for ``lifetime`` s.
 
-    ``kind`` is "access", "refresh" or "id"; only access tokens open the API.
+    ``kind`` names what the token is for; only "access" tokens open the API.
     """
     payload = {"sub": subject, "kind": kind, "exp": time.time() + lifetime, "jti": uuid.uuid4().hex}
     return signing.dumps(payload, salt=_SALT)

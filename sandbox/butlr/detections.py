@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sandbox.butlr.reporting import EVERY, FUNCTIONS, ReportingError, moment_parse
+from sandbox.butlr.reporting import ReportingError, moment_parse
 from sandbox.butlr.series import epoch_minute_ceil, series_minutes
 from sandbox.butlr.world import WORLD, Sensor
 
-DATA_TYPES = ("detections_local", "heatmap")
-HEATMAP_CELLS = 10
+DATA_TYPES = ("detections_local",)
 # How many sensor-minutes one request may ask for.
 MAX_SENSOR_MINUTES = 50_000
 _STAY_MINUTES = 10
@@ -27,12 +26,9 @@ _STAY_MINUTES = 10
 
 @dataclass(frozen=True)
 class DetectionsQuery:
-    data_types: tuple[str, ...]
     start: int
     stop: int
     sensors: tuple[Sensor, ...]
-    every: int
-    function: str
     omit_empty: bool
 
 
@@ -55,49 +51,24 @@ def detections_query_parse(*, body: object, now: datetime) -> DetectionsQuery:
     stop = moment_parse(value=filters.get("stop", "now"), name="stop", now=now)
     if stop <= start:
         raise ReportingError("filter.stop must be later than filter.start.")
-    window = body.get("window") or {}
-    if not isinstance(window, dict):
-        raise ReportingError("window must be an object.")
-    every = window.get("every", "1m")
-    if every not in EVERY:
-        raise ReportingError(f"window.every {every!r} is not one of {', '.join(EVERY)}.")
-    function = window.get("function", "first")
-    if function not in FUNCTIONS:
-        raise ReportingError(f"window.function {function!r} is not one of {', '.join(FUNCTIONS)}.")
-    sensors = _sensors(filters)
+    room_id = filters.get("room_id")
+    if room_id is not None and not isinstance(room_id, str):
+        raise ReportingError("filter.room_id must be an id.")
+    sensors = [
+        sensor
+        for sensor in WORLD.sensors
+        if sensor.mode == "presence" and room_id in (None, sensor.room_id)
+    ]
     start_minute = epoch_minute_ceil(start)
     stop_minute = min(epoch_minute_ceil(stop), epoch_minute_ceil(now))
     if len(sensors) * (stop_minute - start_minute) > MAX_SENSOR_MINUTES:
         raise ReportingError("That asks for too much at once: choose a room or a shorter range.")
     return DetectionsQuery(
-        data_types=tuple(dict.fromkeys(data_types)),
         start=start_minute,
         stop=stop_minute,
         sensors=tuple(sensors),
-        every=EVERY[every],
-        function=function,
         omit_empty=bool(filters.get("omit_empty_value", False)),
     )
-
-
-def _sensors(filters: dict) -> list[Sensor]:
-    macs = filters.get("mac_addresses")
-    if macs is not None and (
-        not isinstance(macs, list) or not all(isinstance(mac, str) for mac in macs)
-    ):
-        raise ReportingError("filter.mac_addresses must be a list of MAC addresses.")
-    for key in ("space_id", "room_id"):
-        if filters.get(key) is not None and not isinstance(filters[key], str):
-            raise ReportingError(f"filter.{key} must be an id.")
-    wanted_macs = {mac.lower() for mac in macs} if macs is not None else None
-    return [
-        sensor
-        for sensor in WORLD.sensors
-        if sensor.mode == "presence"
-        and filters.get("space_id") in (None, sensor.floor_id)
-        and filters.get("room_id") in (None, sensor.room_id)
-        and (wanted_macs is None or sensor.mac_address in wanted_macs)
-    ]
 
 
 @lru_cache(maxsize=256)
@@ -157,51 +128,23 @@ def _sensor_people(query: DetectionsQuery) -> dict[str, list[int]]:
     return counts
 
 
-def _sample_minute(function: str, first: int, last: int) -> int:
-    if function == "first":
-        return first
-    if function == "last":
-        return last
-    return (first + last) // 2
-
-
 def detections_build(*, query: DetectionsQuery) -> dict:
-    """The response body of a detections request."""
+    """The response body of a detections request: one sample per sensor and minute."""
     if query.start >= query.stop:
-        return {data_type: [] for data_type in query.data_types}
+        return {"detections_local": []}
     people = _sensor_people(query)
-    first_window = query.start - query.start % query.every
-    windows = range(first_window, query.stop, query.every)
-    result: dict[str, list] = {data_type: [] for data_type in query.data_types}
-    for window in windows:
-        first, last = max(window, query.start), min(window + query.every, query.stop) - 1
+    samples = []
+    for minute in range(query.start, query.stop):
         for sensor in query.sensors:
-            counts = people[sensor.id]
             jitter_ms = hashlib.sha256(sensor.id.encode()).digest()[0] * 3
-            if "detections_local" in result:
-                minute = _sample_minute(query.function, first, last)
-                value = _positions(sensor, minute, counts[minute - query.start])
-                if value or not query.omit_empty:
-                    result["detections_local"].append(
-                        {
-                            "start_time": window * 60_000,
-                            "sample_time": minute * 60_000 + jitter_ms,
-                            "mac_address": sensor.mac_address,
-                            "value": value,
-                        }
-                    )
-            if "heatmap" in result:
-                grid = [[0] * HEATMAP_CELLS for _ in range(HEATMAP_CELLS)]
-                for minute in range(first, last + 1):
-                    for x, y in _positions(sensor, minute, counts[minute - query.start]):
-                        grid[int(y * HEATMAP_CELLS)][int(x * HEATMAP_CELLS)] += 1
-                if any(any(row) for row in grid) or not query.omit_empty:
-                    result["heatmap"].append(
-                        {
-                            "start_time": window * 60_000,
-                            "stop_time": (window + query.every) * 60_000,
-                            "mac_address": sensor.mac_address,
-                            "value": grid,
-                        }
-                    )
-    return result
+            value = _positions(sensor, minute, people[sensor.id][minute - query.start])
+            if value or not query.omit_empty:
+                samples.append(
+                    {
+                        "start_time": minute * 60_000,
+                        "sample_time": minute * 60_000 + jitter_ms,
+                        "mac_address": sensor.mac_address,
+                        "value": value,
+                    }
+                )
+    return {"detections_local": samples}

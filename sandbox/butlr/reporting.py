@@ -10,8 +10,8 @@ leaves.
 
 from __future__ import annotations
 
-import math
 import re
+import statistics
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,21 +65,14 @@ class ReportingError(ValueError):
     """A request the reporting endpoint cannot answer; its message says why."""
 
 
-def _median(ordered: list) -> float:
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 FUNCTIONS = {
-    "mean": lambda values: sum(values) / len(values),
+    "mean": statistics.fmean,
     "max": max,
     "min": min,
     "sum": sum,
     "first": lambda values: values[0],
     "last": lambda values: values[-1],
-    "median": lambda values: _median(sorted(values)),
+    "median": statistics.median,
 }
 
 
@@ -371,19 +364,14 @@ def _stats(points: list[_Point]) -> dict:
     ordered = sorted(points, key=lambda point: point.window)
     values = [point.value for point in ordered]
     count = len(values)
-    total = sum(values)
-    mean = total / count
-    spread = (
-        math.sqrt(sum((value - mean) ** 2 for value in values) / (count - 1)) if count > 1 else 0.0
-    )
     return {
-        "sum": total,
+        "sum": sum(values),
         "min": min(values),
         "max": max(values),
         "count": count,
-        "mean": mean,
-        "median": _median(sorted(values)),
-        "stddev": spread,
+        "mean": statistics.fmean(values),
+        "median": statistics.median(values),
+        "stddev": statistics.stdev(values) if count > 1 else 0.0,
         "first": values[0],
         "last": values[-1],
         "data_incomplete": any(point.incomplete for point in ordered),

@@ -1,4 +1,4 @@
-"""Views of the Butlr sandbox: logins, GraphQL topology, reporting and detections."""
+"""Views of the Butlr sandbox: the client login, GraphQL topology, reporting and detections."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from sandbox.butlr import world
 from sandbox.butlr.auth import bearer_subject, token_issue
 from sandbox.butlr.detections import detections_build, detections_query_parse
 from sandbox.butlr.reporting import ReportingError, query_parse, report_build
@@ -68,41 +67,6 @@ def client_login(request: HttpRequest) -> JsonResponse:
             ),
             "expires_in": lifetime,
             "scope": "read:reporting read:assets",
-            "token_type": "Bearer",
-        }
-    )
-
-
-@csrf_exempt
-@require_POST
-@endpoint("butlr.user_login", error_body=_auth_error_body)
-def user_login(request: HttpRequest) -> JsonResponse:
-    body = _json_body(request)
-    if body is None:
-        return JsonResponse(
-            {"error": "invalid_request", "error_description": "The body must be a JSON object."},
-            status=400,
-        )
-    if not (
-        _same(body.get("username"), world.DEMO_USERNAME)
-        and _same(body.get("password"), world.DEMO_PASSWORD)
-    ):
-        return JsonResponse(
-            {"error": "access_denied", "error_description": "Wrong email or password."},
-            status=401,
-        )
-    lifetime = settings.SANDBOX_BUTLR_TOKEN_LIFETIME
-    return JsonResponse(
-        {
-            "access_token": token_issue(
-                subject=world.DEMO_USERNAME, kind="access", lifetime=lifetime
-            ),
-            "refresh_token": token_issue(
-                subject=world.DEMO_USERNAME, kind="refresh", lifetime=30 * 86400
-            ),
-            "id_token": token_issue(subject=world.DEMO_USERNAME, kind="id", lifetime=lifetime),
-            "scope": "openid email profile offline_access",
-            "expires_in": lifetime,
             "token_type": "Bearer",
         }
     )

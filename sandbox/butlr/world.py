@@ -11,10 +11,6 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-# The demo account accepted by the sandbox's user login (POST /api/v2/login).
-DEMO_USERNAME = "manager@foyer.example"
-DEMO_PASSWORD = "foyer-demo-2026"
-
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 

@@ -150,20 +150,14 @@ class World:
         return [self.rosa, self.sam, self.pat]
 
 
-def _upsert(model, rows: list[dict]) -> None:
+def _upsert(model, rows: list[dict], *, unique_field: str = "id") -> None:
     """Create the missing rows and bring the existing ones back to their seeded values."""
-    existing = model.objects.in_bulk([row["id"] for row in rows])
-    fields = [name for name in rows[0] if name != "id"]
-    model.objects.bulk_create([model(**row) for row in rows if row["id"] not in existing])
-    changed = []
-    for row in rows:
-        obj = existing.get(row["id"])
-        if obj is not None and any(getattr(obj, f) != row[f] for f in fields):
-            for name in fields:
-                setattr(obj, name, row[name])
-            changed.append(obj)
-    if changed:
-        model.objects.bulk_update(changed, fields)
+    model.objects.bulk_create(
+        [model(**row) for row in rows],
+        update_conflicts=True,
+        unique_fields=[unique_field],
+        update_fields=[name for name in rows[0] if name != unique_field],
+    )
 
 
 def world_seed() -> World:
@@ -232,20 +226,23 @@ def world_seed() -> World:
             ]
         )
         buildings = {tenant_id: b for tenant_id, _p, b, _u in TENANTS}
-        for guid, tenant_id, ap_id, device_id, days in HISTORY:
-            at = SEEDED_AT - timedelta(days=days)
-            DoorReleaseRequest.objects.update_or_create(
-                guid=uuid.UUID(guid),
-                defaults={
+        _upsert(
+            DoorReleaseRequest,
+            [
+                {
+                    "guid": uuid.UUID(guid),
                     "tenant_id": tenant_id,
                     "building_id": buildings[tenant_id],
                     "access_point_id": ap_id,
                     "device_id": device_id,
                     "release_method": "api",
-                    "created_at": at,
-                    "updated_at": at,
-                },
-            )
+                    "created_at": SEEDED_AT - timedelta(days=days),
+                    "updated_at": SEEDED_AT - timedelta(days=days),
+                }
+                for guid, tenant_id, ap_id, device_id, days in HISTORY
+            ],
+            unique_field="guid",
+        )
     return world_load()
 
 

@@ -7,13 +7,11 @@ import requests
 import time_machine
 
 from sandbox import faults
-from sandbox.butlr.auth import bearer_subject, token_subject
-from sandbox.butlr.world import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.butlr.auth import bearer_subject, token_issue, token_subject
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/sandbox/butlr/api/v2/clients/login"
-USER_LOGIN = "/sandbox/butlr/api/v2/login"
 
 
 @pytest.fixture(autouse=True)
@@ -85,10 +83,8 @@ def test_client_login_only_answers_post(client):
 def test_logins_are_counted(client, settings):
     _post(client, LOGIN, _credentials(settings))
     _post(client, LOGIN, _credentials(settings, client_secret="wrong"))
-    _post(client, USER_LOGIN, {"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
 
     assert faults.calls_count("butlr.login") == 2
-    assert faults.calls_count("butlr.user_login") == 1
 
 
 def test_a_token_expires_after_its_lifetime(client, settings):
@@ -105,23 +101,7 @@ def test_a_tampered_or_foreign_token_is_refused():
     assert token_subject(token="not-a-token") is None
     assert bearer_subject(authorization="Basic abc") is None
     assert bearer_subject(authorization="Bearer ") is None
-
-
-def test_user_login_returns_access_refresh_and_id_tokens(client):
-    response = _post(client, USER_LOGIN, {"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
-
-    assert response.status_code == 200
-    body = response.json()
-    assert {"access_token", "refresh_token", "id_token", "expires_in", "token_type"} <= set(body)
-    assert token_subject(token=body["access_token"]) == DEMO_USERNAME
-    assert token_subject(token=body["refresh_token"]) is None
-
-
-def test_user_login_refuses_a_wrong_password(client):
-    response = _post(client, USER_LOGIN, {"username": DEMO_USERNAME, "password": "guess"})
-
-    assert response.status_code == 401
-    assert response.json()["error"] == "access_denied"
+    assert token_subject(token=token_issue(subject="someone", kind="refresh", lifetime=60)) is None
 
 
 def test_a_login_fault_answers_instead_of_the_view(client, settings):

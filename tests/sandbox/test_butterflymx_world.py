@@ -1,5 +1,6 @@
 """The seeded sandbox ButterflyMX world and the sandbox_seed command."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -56,9 +57,15 @@ def test_seeding_again_changes_nothing_and_repairs_edits(bmx_world):
     before = counts()
     Building.objects.filter(pk=bmx_world.harbor_point.pk).update(name="Renamed")
     AccessPoint.devices.through.objects.all().delete()
+    release = DoorReleaseRequest.objects.order_by("guid").first()
+    DoorReleaseRequest.objects.filter(pk=release.pk).update(
+        release_method="front_desk", created_at=release.created_at - timedelta(days=9)
+    )
     again = world_seed()
     assert counts() == before
     assert Building.objects.get(pk=bmx_world.harbor_point.pk).name == "Harbor Point"
+    repaired = DoorReleaseRequest.objects.get(guid=release.guid)
+    assert (repaired.release_method, repaired.created_at) == ("api", release.created_at)
     assert again == world_load()
     assert again.rosa_harbor.pk == bmx_world.rosa_harbor.pk
 
