@@ -18,6 +18,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    """A client signs in by the real clock, and many tests then travel to a fixed day: a
+    year ahead, or a year back, the session must still be valid there."""
+    settings.SESSION_COOKIE_AGE = 20 * 365 * 86400
+
+
+@pytest.fixture(autouse=True)
 def _close_upstream_connections(request):
     """Drop the clients' pooled keep-alive connections after a test that used the live server,
     so that no server thread outlives the test holding the shared test database."""
