@@ -1,15 +1,78 @@
 """Fixtures shared by the whole suite."""
 
+import ipaddress
+import sys
+from urllib.parse import urlsplit
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from config import settings as configured
 from occupancy.butlr import client as butlr_client
 from residents.butterflymx import client as butterflymx_client
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
+
+# Every setting that names an upstream host. A test that needs an upstream says which: the
+# sandbox fixtures (tests/fixtures/) or `responses`; otherwise nothing can answer.
+UPSTREAM_URLS = {
+    "SITE_URL": "https://foyer.invalid",
+    "BUTTERFLYMX_ACCOUNTS_URL": "https://accounts.butterflymx.invalid",
+    "BUTTERFLYMX_API_URL": "https://api.butterflymx.invalid",
+    "BUTLR_API_URL": "https://api.butlr.invalid",
+}
+# The port of the configured site (8000 by default), where a development server may listen.
+SITE_PORT = urlsplit(configured.SITE_URL).port or 80
+
+
+def unexpected_connections(addresses) -> list:
+    """The addresses no test may connect to: the configured site's port, and other machines.
+
+    Tests open their own servers (the live server, gunicorn) on free loopback ports; the
+    databases and caches CI uses answer on the loopback too.
+    """
+    unexpected = []
+    for address in addresses:
+        if not isinstance(address, tuple):
+            continue  # a Unix socket
+        host, port = address[0], address[1]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback or port == SITE_PORT:
+            unexpected.append(address)
+    return unexpected
+
+
+_connections: list | None = None
+
+
+def _record_connections(event, args):
+    if event == "socket.connect" and _connections is not None:
+        _connections.append(args[1])
+
+
+sys.addaudithook(_record_connections)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_connections():
+    """Fails the test that connected to the site's port or to another machine."""
+    global _connections
+    _connections = connections = []
+    yield connections
+    _connections = None
+    assert unexpected_connections(connections) == []
+
+
+@pytest.fixture(autouse=True)
+def _upstreams_cannot_answer(settings):
+    for name, url in UPSTREAM_URLS.items():
+        setattr(settings, name, url)
 
 
 @pytest.fixture(autouse=True)
