@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.test.testcases import QuietWSGIRequestHandler
 
 from config import settings as configured
 from occupancy.butlr import client as butlr_client
@@ -73,6 +74,16 @@ def _no_unexpected_connections():
 def _upstreams_cannot_answer(settings):
     for name, url in UPSTREAM_URLS.items():
         setattr(settings, name, url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_answers_at_once():
+    """The live server writes an answer's headers and body separately; with Nagle's algorithm
+    on, every answer on a kept-alive connection then waits ~40 ms for the client's delayed
+    ACK, which made each sandbox call ten times slower than its work."""
+    QuietWSGIRequestHandler.disable_nagle_algorithm = True
+    yield
+    QuietWSGIRequestHandler.disable_nagle_algorithm = False
 
 
 @pytest.fixture(autouse=True)
