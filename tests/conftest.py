@@ -87,6 +87,14 @@ def _live_server_answers_at_once():
 
 
 @pytest.fixture(autouse=True)
+def _retries_without_waiting(settings, monkeypatch):
+    """Retries still happen and are counted; only their backoff is skipped. Tests of the
+    backoff itself record ButterflyMX's waits through ``_sleep``, or set Butlr's."""
+    monkeypatch.setattr(butterflymx_client, "_sleep", lambda seconds: None)
+    settings.BUTLR_RETRY_BACKOFF = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
