@@ -4,7 +4,7 @@ import socket
 
 from django.conf import settings as django_settings
 
-from tests.conftest import SITE_PORT, unexpected_connections
+from tests.conftest import SERVICE_PORTS, SITE_PORT, unexpected_connections
 
 
 def test_no_upstream_setting_names_a_host_that_can_answer(settings):
@@ -30,6 +30,7 @@ def test_a_connection_is_recorded(_no_unexpected_connections):
 
 
 def test_the_site_port_and_other_machines_are_unexpected():
+    assert 443 not in SERVICE_PORTS
     assert unexpected_connections(
         [
             ("127.0.0.1", SITE_PORT),
