@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from occupancy.butlr.client import TOKEN_KEY
-from residents.butterflymx import client as butterflymx_client
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection, DoorEvent
 from tests.fault_matrix_paths import (
@@ -203,9 +202,7 @@ def test_butterflymx_fault(
     rosa,
     client,
     settings,
-    monkeypatch,
 ):
-    monkeypatch.setattr(butterflymx_client._Retry, "sleep", lambda self, response=None: None)
     expect = path.expect[fault_name]
     fault = FAULTS.get(fault_name, REFUSED_GRANT)
     user = rosa

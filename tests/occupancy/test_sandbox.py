@@ -195,38 +195,3 @@ def test_the_csv_matches_the_chart(manager_client, butlr):
         assert [float(cell) if cell else None for cell in row[1:]] == [
             column[index] for column in columns
         ]
-
-
-FAULTS = {
-    "503": ({"kind": "status", "status": 503}, "can't be reached"),
-    "502 html": ({"kind": "html", "status": 502}, "can't be reached"),
-    "500": ({"kind": "status", "status": 500}, "can't be reached"),
-    "timeout": ({"kind": "hang", "hang_seconds": 1.0}, "is slow to answer"),
-    "dropped": ({"kind": "drop"}, "can't be reached"),
-    "malformed": ({"kind": "malformed"}, "couldn't read"),
-    "429": (
-        {"kind": "status", "status": 429, "headers": {"Retry-After": "120"}},
-        "asked us to slow down",
-    ),
-    "400": ({"kind": "status", "status": 400}, "couldn't read"),
-}
-
-
-@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
-def test_each_fault_keeps_the_last_good_figures(manager_client, butlr, settings, fault):
-    spec, notice = fault
-    with time_machine.travel(MOMENT, tick=False) as clock:
-        first = manager_client.get(URL)
-        if spec["kind"] == "hang":
-            settings.BUTLR_READ_TIMEOUT = 0.5
-        butlr.fault(endpoint="butlr.reporting", **spec)
-        clock.shift(timedelta(minutes=1))
-        response = manager_client.get(URL)
-
-    assert response.status_code == 200
-    text = _text(response)
-    assert notice in text
-    assert "Showing the last figures we received, as of 10:32." in text
-    before = [card.current for card in first.context["board"].rooms]
-    assert [card.current for card in response.context["board"].rooms] == before
-    assert response.context["board"].freshness.problem is not None

@@ -227,18 +227,10 @@ def test_the_unlock_rate_limit(bmx_sandbox, rosa_client, settings):
     assert bmx_sandbox.calls("butterflymx.door_release") == 2
 
 
+# The fault matrix (tests/test_fault_matrix.py) meets every common fault through this page;
+# these are the answers it does not send.
 FAULTS = [
-    ({"kind": "status", "status": 503}, "failed", "having trouble"),
-    ({"kind": "status", "status": 502}, "failed", "having trouble"),
-    ({"kind": "html", "status": 502}, "failed", "having trouble"),
-    ({"kind": "status", "status": 500}, "failed", "having trouble"),
-    (
-        {"kind": "status", "status": 429, "headers": {"Retry-After": "30"}},
-        "failed",
-        "Try again in 30 seconds",
-    ),
     ({"kind": "status", "status": 403}, "failed", "may not open"),
-    ({"kind": "status", "status": 404}, "failed", "no longer knows this door"),
     (
         {
             "kind": "status",
@@ -252,17 +244,14 @@ FAULTS = [
         "failed",
         "Tenant is inactive",
     ),
-    ({"kind": "hang", "hang_seconds": 1.0}, "unconfirmed", "didn&#x27;t answer: check the door"),
     ({"kind": "drop"}, "unconfirmed", "didn&#x27;t answer: check the door"),
-    ({"kind": "malformed"}, "unconfirmed", "couldn&#x27;t read"),
 ]
 
 
 @pytest.mark.parametrize(("fault", "outcome", "words"), FAULTS)
 def test_every_release_failure_is_recorded_and_explained(
-    bmx_sandbox, rosa_client, connected_resident, settings, fault, outcome, words
+    bmx_sandbox, rosa_client, connected_resident, fault, outcome, words
 ):
-    settings.BUTTERFLYMX_READ_TIMEOUT = 0.3
     world = bmx_sandbox.world
     rosa_client.get(doors_url(world.rosa_harbor))
     bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, **fault)
@@ -320,20 +309,11 @@ def test_a_connection_needing_reconnect_shows_the_button(
     assert upstream_calls(bmx_sandbox) == 0
 
 
-@pytest.mark.parametrize(
-    ("fault", "status"),
-    [
-        ({"kind": "status", "status": 503}, 503),
-        ({"kind": "html", "status": 502}, 503),
-        ({"kind": "malformed"}, 502),
-        ({"kind": "hang", "hang_seconds": 1.0}, 504),
-    ],
-)
-def test_doors_page_when_butterflymx_fails(bmx_sandbox, rosa_client, settings, fault, status):
-    settings.BUTTERFLYMX_READ_TIMEOUT = 0.3
-    bmx_sandbox.fault(endpoint="butterflymx.access_points", **fault)
+def test_doors_page_when_butterflymx_fails(bmx_sandbox, rosa_client):
+    # Every fault on this page is in the fault matrix; this is its heading.
+    bmx_sandbox.fault(endpoint="butterflymx.access_points", kind="status", status=503)
     response = rosa_client.get(doors_url(bmx_sandbox.world.rosa_harbor))
-    assert response.status_code == status
+    assert response.status_code == 503
     assert "Doors aren" in response.content.decode()
     assert "Traceback" not in response.content.decode()
 

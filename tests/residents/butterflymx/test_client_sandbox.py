@@ -295,31 +295,19 @@ class TestFaults:
 
         assert len(rosa.buildings()) == 2
 
-    @pytest.mark.parametrize(
-        ("fault", "error_class"),
-        [
-            ({"kind": "status", "status": 503}, Unavailable),
-            ({"kind": "status", "status": 502}, Unavailable),
-            ({"kind": "status", "status": 429, "headers": {"Retry-After": "0"}}, RateLimited),
-            ({"kind": "html"}, Unavailable),
-            ({"kind": "drop"}, Unavailable),
-            ({"kind": "hang", "hang_seconds": 0.8}, UpstreamTimeout),
-            ({"kind": "malformed"}, BadResponse),
-        ],
-    )
-    def test_a_door_release_is_sent_exactly_once(
-        self, bmx_sandbox, rosa, world, fast_timeouts, fault, error_class
-    ):
-        bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, **fault)
+    def test_a_door_release_is_sent_exactly_once(self, bmx_sandbox, rosa, world):
+        # The fault matrix sends a release into every other fault; a dropped connection,
+        # which a read would retry, is the one it does not.
+        bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, kind="drop")
 
-        with pytest.raises(error_class) as raised:
+        with pytest.raises(Unavailable) as raised:
             rosa.door_release(
                 tenant_id=world.rosa_harbor.id,
                 kind=DoorKind.ACCESS_POINT,
                 door_id=world.harbor_front_door.id,
             )
 
-        assert type(raised.value) is error_class
+        assert type(raised.value) is Unavailable
         assert bmx_sandbox.calls("butterflymx.door_release") == 1
         assert len(rosa.access_logs(HARBOR_POINT)) == 2
 
