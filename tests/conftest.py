@@ -18,7 +18,11 @@ from occupancy.butlr import client as butlr_client
 from residents.butterflymx import client as butterflymx_client
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.fixtures.butterflymx", "tests.fixtures.butlr"]
+pytest_plugins = [
+    "tests.fixtures.butterflymx",
+    "tests.fixtures.butlr",
+    "tests.fixtures.scripted_http",
+]
 
 # Every setting that names an upstream host. A test that needs an upstream says which: the
 # sandbox fixtures (tests/fixtures/) or `responses`; otherwise nothing can answer.

@@ -3,15 +3,11 @@
 import json
 import logging
 import threading
-import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 import responses
 import time_machine
-import urllib3.util.retry
 from django.core.cache import cache
 
 from occupancy.butlr import client as client_module
@@ -26,6 +22,7 @@ from occupancy.butlr.errors import (
     UpstreamTimeout,
 )
 from occupancy.butlr.reporting import ReportingQuery, Window
+from tests.fixtures.scripted_http import DROP, HANG, Answer
 from tests.occupancy.conftest import BUTLR
 
 REPORTING = f"{BUTLR}/api/v3/reporting"
@@ -42,6 +39,7 @@ QUERY = ReportingQuery(
     window=Window(every="1m", function="median", timezone="America/New_York"),
 )
 ANSWER = {"data": {"room_a": {"median": 3, "max": 4, "count": 5}}}
+FAILED = Answer(503, body={"error": "no"})
 
 
 def _logins(mock) -> int:
@@ -325,137 +323,93 @@ def test_a_refused_login_request_is_remembered_briefly(butlr_settings):
 # Over real HTTP, where urllib3 retries, backs off and waits out a Retry-After.
 
 
-class _ScriptedButlr(BaseHTTPRequestHandler):
-    """Logs anyone in; answers the other calls from the server's script, one step a call
-    (the last step repeats): (status, headers), "close" to drop the connection unanswered,
-    or "hang" to answer nothing until the test ends."""
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        if self.path == "/api/v2/clients/login":
-            self._answer(200, {}, {"access_token": "token-1", "expires_in": 3600})
-            return
-        server = self.server
-        server.calls.append(self.path)
-        step = server.script[min(len(server.calls), len(server.script)) - 1]
-        if step == "close":
-            return
-        if step == "hang":
-            server.ended.wait(10)
-            return
-        status, headers = step
-        self._answer(status, headers, ANSWER if status == 200 else {"error": "no"})
-
-    def _answer(self, status, headers, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in {**headers, "Content-Type": "application/json"}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def scripted_butlr(butlr_settings, monkeypatch):
-    """A Butlr on a local port: set ``.script``; read ``.calls`` and ``.waited`` (the seconds
-    urllib3 slept between tries, recorded instead of slept)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedButlr)
-    server.daemon_threads = True
-    server.calls, server.script, server.ended = [], [(200, {})], threading.Event()
-    server.waited = []
-    monkeypatch.setattr(
-        urllib3.util.retry, "time", SimpleNamespace(sleep=server.waited.append, time=time.time)
-    )
-    butlr_settings.BUTLR_API_URL = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.ended.set()
-    server.shutdown()
-    server.server_close()
+def scripted_butlr(butlr_settings, scripted_http):
+    """A Butlr on a local port that logs anyone in and answers the rest from its script."""
+    login = Answer(body={"access_token": "token-1", "expires_in": 3600})
+    scripted_http.fixed["/api/v2/clients/login"] = login
+    scripted_http.otherwise = Answer(body=ANSWER)
+    butlr_settings.BUTLR_API_URL = scripted_http.url
+    yield scripted_http
     client_module._session.close()
 
 
-def test_dropped_connections_are_retried_with_a_growing_backoff(scripted_butlr):
-    scripted_butlr.script = ["close", "close", (200, {})]
+def test_dropped_connections_are_retried_with_a_growing_backoff(scripted_butlr, urllib3_waits):
+    scripted_butlr.script(DROP, DROP)
 
     assert ButlrClient().reporting(QUERY)[0].stats.median == 3
 
-    assert len(scripted_butlr.calls) == 3
-    first, second = scripted_butlr.waited  # BUTLR_RETRY_BACKOFF is 0.01, with jitter
+    assert len(scripted_butlr.requests) == 3
+    first, second = urllib3_waits  # BUTLR_RETRY_BACKOFF is 0.01, with jitter
     assert 0.005 <= first <= 0.01
     assert 0.01 <= second <= 0.02
 
 
 def test_dropped_connections_give_up_as_unavailable(scripted_butlr):
-    scripted_butlr.script = ["close"]
+    scripted_butlr.script(otherwise=DROP)
 
     with pytest.raises(Unavailable, match="could not be reached"):
         ButlrClient().reporting(QUERY)
 
-    assert len(scripted_butlr.calls) == 3
+    assert len(scripted_butlr.requests) == 3
 
 
-def test_server_errors_back_off_then_give_up(scripted_butlr):
-    scripted_butlr.script = [(503, {})]
+def test_server_errors_back_off_then_give_up(scripted_butlr, urllib3_waits):
+    scripted_butlr.script(otherwise=FAILED)
 
     with pytest.raises(Unavailable, match="Butlr answered 503"):
         ButlrClient().reporting(QUERY)
 
-    assert len(scripted_butlr.calls) == 3
-    assert len(scripted_butlr.waited) == 2
+    assert len(scripted_butlr.requests) == 3
+    assert len(urllib3_waits) == 2
 
 
 def test_a_read_timeout_is_not_retried(scripted_butlr, butlr_settings):
     butlr_settings.BUTLR_READ_TIMEOUT = 0.2
-    scripted_butlr.script = ["hang"]
+    scripted_butlr.script(HANG)
 
     with pytest.raises(UpstreamTimeout):
         ButlrClient().reporting(QUERY)
 
-    assert len(scripted_butlr.calls) == 1
+    assert len(scripted_butlr.requests) == 1
 
 
-def test_a_short_429_is_waited_out_as_asked(scripted_butlr, butlr_settings):
+def test_a_short_429_is_waited_out_as_asked(scripted_butlr, urllib3_waits, butlr_settings):
     butlr_settings.BUTLR_RETRY_AFTER_MAX = 5
-    scripted_butlr.script = [(429, {"Retry-After": "2"}), (200, {})]
+    scripted_butlr.script(Answer(429, {"Retry-After": "2"}, {"error": "no"}))
 
     assert ButlrClient().reporting(QUERY)[0].stats.median == 3
 
-    assert len(scripted_butlr.calls) == 2
-    assert scripted_butlr.waited == [2]
+    assert len(scripted_butlr.requests) == 2
+    assert urllib3_waits == [2]
 
 
-def test_a_429_without_a_readable_retry_after_backs_off(scripted_butlr):
-    scripted_butlr.script = [(429, {"Retry-After": "soon"}), (200, {})]
+def test_a_429_without_a_readable_retry_after_backs_off(scripted_butlr, urllib3_waits):
+    scripted_butlr.script(Answer(429, {"Retry-After": "soon"}, {"error": "no"}))
 
     assert ButlrClient().reporting(QUERY)[0].stats.median == 3
 
-    (waited,) = scripted_butlr.waited
+    (waited,) = urllib3_waits
     assert 0.005 <= waited <= 0.01
 
 
-def test_a_long_429_is_rate_limited_without_waiting(scripted_butlr, butlr_settings):
+def test_a_long_429_is_rate_limited_without_waiting(scripted_butlr, urllib3_waits, butlr_settings):
     butlr_settings.BUTLR_RETRY_AFTER_MAX = 5
-    scripted_butlr.script = [(429, {"Retry-After": "120"})]
+    scripted_butlr.script(otherwise=Answer(429, {"Retry-After": "120"}, {"error": "no"}))
 
     with pytest.raises(RateLimited) as caught:
         ButlrClient().reporting(QUERY)
 
     assert caught.value.retry_after == 120
-    assert len(scripted_butlr.calls) == 1
-    assert scripted_butlr.waited == []
+    assert len(scripted_butlr.requests) == 1
+    assert urllib3_waits == []
 
 
-def test_a_long_retry_after_on_a_503_is_not_waited_either(scripted_butlr):
-    scripted_butlr.script = [(503, {"Retry-After": "3600"})]
+def test_a_long_retry_after_on_a_503_is_not_waited_either(scripted_butlr, urllib3_waits):
+    scripted_butlr.script(otherwise=Answer(503, {"Retry-After": "3600"}, {"error": "no"}))
 
     with pytest.raises(Unavailable):
         ButlrClient().reporting(QUERY)
 
-    assert len(scripted_butlr.calls) == 1
-    assert scripted_butlr.waited == []
+    assert len(scripted_butlr.requests) == 1
+    assert urllib3_waits == []
