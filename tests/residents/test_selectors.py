@@ -5,24 +5,21 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from residents.butterflymx.types import DoorKind
-from residents.models import DoorEvent
 from residents.selectors import connection_for_user, doors_for_tenant, listing_get
+from tests.factories import DoorEventFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
 
 def _gym_opened_twice(user, world):
-    for _ in range(2):
-        DoorEvent.objects.create(
-            user=user,
-            tenant_id=world.rosa_harbor.pk,
-            building_id=world.rosa_harbor.building_id,
-            door_kind=DoorKind.ACCESS_POINT,
-            door_id=world.harbor_gym.pk,
-            door_name=world.harbor_gym.name,
-            outcome=DoorEvent.Outcome.OPENED,
-        )
+    DoorEventFactory.create_batch(
+        2,
+        user=user,
+        tenant_id=world.rosa_harbor.pk,
+        building_id=world.rosa_harbor.building_id,
+        door_id=world.harbor_gym.pk,
+        door_name=world.harbor_gym.name,
+    )
 
 
 def _entrances(user, world, read):

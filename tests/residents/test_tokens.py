@@ -1,10 +1,9 @@
-"""The one function that hands out a valid ButterflyMX access token, and disconnecting."""
+"""The one function that hands out a valid ButterflyMX access token."""
 
 import threading
 from datetime import timedelta
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
 from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
@@ -12,14 +11,12 @@ from django.utils import timezone
 from residents.butterflymx.client import (
     ButterflyMXClient,
     InvalidGrant,
-    Unauthorized,
     Unavailable,
     token_refresh,
 )
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
 from residents.tokens import ReconnectRequired, access_token_get, access_token_refresh
-from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
@@ -139,41 +136,3 @@ def test_concurrent_requests_refresh_exactly_once(bmx_sandbox, connected_residen
     assert len(set(results)) == 1
     assert bmx_sandbox.calls("butterflymx.token") == 1
     assert stored(connected_resident)[0] == results[0]
-
-
-def test_disconnect_revokes_and_deletes(bmx_sandbox, connected_resident, client):
-    access, _ = stored(connected_resident)
-    client.force_login(connected_resident)
-    confirm = client.get(reverse("butterflymx_disconnect"))
-    assert "Disconnect ButterflyMX?" in confirm.content.decode()
-
-    response = client.post(reverse("butterflymx_disconnect"), follow=True)
-
-    assert "no longer holds its keys" in response.content.decode()
-    assert bmx_sandbox.calls("butterflymx.revoke") == 2
-    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
-    assert not SocialAccount.objects.filter(user=connected_resident).exists()
-    with pytest.raises(Unauthorized):
-        ButterflyMXClient(access).tenants()
-
-
-def test_disconnect_with_butterflymx_down_still_deletes(bmx_sandbox, connected_resident, client):
-    bmx_sandbox.fault(endpoint="butterflymx.revoke", kind="status", status=503)
-    client.force_login(connected_resident)
-
-    response = client.post(reverse("butterflymx_disconnect"), follow=True)
-
-    assert "didn&#x27;t confirm the revocation" in response.content.decode()
-    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
-    assert not SocialAccount.objects.filter(user=connected_resident).exists()
-
-
-def test_another_residents_connection_is_untouched(bmx_sandbox, connected_resident, client):
-    from tests.factories import UserFactory
-
-    other = UserFactory()
-    tokens = bmx_sandbox.issue_tokens(bmx_sandbox.world.sam)
-    connection_create(user=other, person=bmx_sandbox.world.sam, tokens=tokens)
-    client.force_login(connected_resident)
-    client.post(reverse("butterflymx_disconnect"))
-    assert ButterflyMXConnection.objects.filter(user=other).exists()

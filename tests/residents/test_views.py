@@ -4,13 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.staticfiles import finders
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents.models import ButterflyMXConnection, DoorEvent
-from tests.factories import UserFactory
+from tests.factories import DoorEventFactory, UserFactory
 from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -322,15 +323,7 @@ def test_recent_activity_shows_only_my_own_rows(bmx_sandbox, rosa_client, connec
     world = bmx_sandbox.world
     rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX)
     other = UserFactory()
-    DoorEvent.objects.create(
-        user=other,
-        tenant_id=1,
-        building_id=1,
-        door_kind="device",
-        door_id=1,
-        door_name="Somebody else's lock",
-        outcome="opened",
-    )
+    DoorEventFactory(user=other, door_kind="device", door_name="Somebody else's lock")
     page = rosa_client.get(reverse("activity")).content.decode()
     assert world.harbor_front_door.name in page
     assert "Somebody else" not in page
@@ -339,16 +332,14 @@ def test_recent_activity_shows_only_my_own_rows(bmx_sandbox, rosa_client, connec
 def test_most_used_doors_come_first(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
     gym = world.harbor_gym
-    for _ in range(2):
-        DoorEvent.objects.create(
-            user=connected_resident,
-            tenant_id=world.rosa_harbor.pk,
-            building_id=world.rosa_harbor.building_id,
-            door_kind="access_point",
-            door_id=gym.pk,
-            door_name=gym.name,
-            outcome="opened",
-        )
+    DoorEventFactory.create_batch(
+        2,
+        user=connected_resident,
+        tenant_id=world.rosa_harbor.pk,
+        building_id=world.rosa_harbor.building_id,
+        door_id=gym.pk,
+        door_name=gym.name,
+    )
     page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
     entrances = page.split('id="entrances-heading"')[1]
     assert entrances.index(gym.name) < entrances.index(world.harbor_front_door.name)
@@ -387,3 +378,27 @@ def test_a_tap_while_reconnect_is_needed_is_recorded(bmx_sandbox, rosa_client, c
     event = DoorEvent.objects.get()
     assert (event.outcome, event.error_code) == ("failed", "reconnect")
     assert bmx_sandbox.calls("butterflymx.door_release") == 0
+
+
+def test_disconnect_asks_first_then_says_it_is_done(bmx_sandbox, connected_resident, client):
+    client.force_login(connected_resident)
+    confirm = client.get(reverse("butterflymx_disconnect"))
+    assert "Disconnect ButterflyMX?" in confirm.content.decode()
+
+    response = client.post(reverse("butterflymx_disconnect"), follow=True)
+
+    assert "no longer holds its keys" in response.content.decode()
+    assert bmx_sandbox.calls("butterflymx.revoke") == 2
+    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
+    assert not SocialAccount.objects.filter(user=connected_resident).exists()
+
+
+def test_disconnect_says_when_butterflymx_did_not_confirm(bmx_sandbox, connected_resident, client):
+    bmx_sandbox.fault(endpoint="butterflymx.revoke", kind="status", status=503)
+    client.force_login(connected_resident)
+
+    response = client.post(reverse("butterflymx_disconnect"), follow=True)
+
+    assert "didn&#x27;t confirm the revocation" in response.content.decode()
+    assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
+    assert not SocialAccount.objects.filter(user=connected_resident).exists()
