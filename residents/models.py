@@ -129,6 +129,8 @@ class DoorEvent(models.Model):
     ]
 
     class Outcome(models.TextChoices):
+        # Written before the release is sent, so that an attempt survives a crash.
+        PENDING = "pending", "Pending"
         OPENED = "opened", "Opened"
         FAILED = "failed", "Didn't open"
         UNCONFIRMED = "unconfirmed", "Not confirmed"
@@ -168,4 +170,14 @@ class DoorEvent(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self):
-        return f"{self.door_name}: {self.get_outcome_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.door_name}: {self.outcome_label} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in words; an attempt still pending after the release could have been
+        answered never got its answer recorded (the process stopped), so it may have opened."""
+        if self.outcome == self.Outcome.PENDING:
+            waited = (timezone.now() - self.created_at).total_seconds()
+            if waited > settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_READ_TIMEOUT:
+                return str(self.Outcome.UNCONFIRMED.label)
+        return str(self.get_outcome_display())

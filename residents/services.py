@@ -129,6 +129,21 @@ def door_release(
     if retry_after is not None:
         raise UnlockRateLimited(retry_after)
 
+    tenant = listing.tenant
+    # Recorded before the release goes out: if this process dies waiting for ButterflyMX,
+    # the attempt stays in the history (as not confirmed) instead of vanishing.
+    event = DoorEvent.objects.create(
+        user_id=user_id,
+        tenant_id=tenant_id,
+        building_id=building_id,
+        building_name=tenant.building_name or "",
+        unit_label=tenant.unit.label if tenant.unit else "",
+        door_kind=kind,
+        door_id=door_id,
+        door_name=door.name,
+        door_type=door.type,
+        outcome=DoorEvent.Outcome.PENDING,
+    )
     started = time.monotonic()
     release, failure = None, None
     try:
@@ -140,25 +155,12 @@ def door_release(
         )
     except FAILURES as error:
         failure = failure_for(error)
-    latency_ms = round((time.monotonic() - started) * 1000)
-    tenant = listing.tenant
-    event = DoorEvent(
-        user_id=user_id,
-        tenant_id=tenant_id,
-        building_id=building_id,
-        building_name=tenant.building_name or "",
-        unit_label=tenant.unit.label if tenant.unit else "",
-        door_kind=kind,
-        door_id=door_id,
-        door_name=door.name,
-        door_type=door.type,
-        latency_ms=latency_ms,
-    )
+    event.latency_ms = round((time.monotonic() - started) * 1000)
     if failure is None:
         assert release is not None
         event.outcome = DoorEvent.Outcome.OPENED
         event.release_id = release.id
-        event.save()
+        event.save(update_fields=["outcome", "release_id", "latency_ms"])
         opened_at = formats.time_format(
             timezone.localtime(event.created_at, _zone(tenant.building_timezone)), "H:i"
         )
@@ -166,7 +168,7 @@ def door_release(
             door=door, outcome=event.outcome, message=f"Opened at {opened_at}", event=event
         )
     event.outcome, event.error_code = failure.outcome, failure.code
-    event.save()
+    event.save(update_fields=["outcome", "error_code", "latency_ms"])
     logger.info("Door release %s for user %s: %s", event.outcome, user_id, event.error_code)
     if failure.code == DoorEvent.ErrorCode.NOT_FOUND:
         listing_cache_clear(connection=connection)

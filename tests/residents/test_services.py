@@ -1,10 +1,11 @@
 """Writes and upstream actions of the resident side: disconnecting and opening a door."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from allauth.socialaccount.models import SocialAccount
+from django.urls import reverse
 
 from residents.butterflymx.client import ButterflyMXClient, Unauthorized
 from residents.butterflymx.types import DoorKind
@@ -92,3 +93,31 @@ def test_past_the_rate_limit_nothing_is_sent(bmx_sandbox, connected_resident, se
 
     assert 0 < limited.value.retry_after <= 60
     assert bmx_sandbox.calls("butterflymx.door_release") == 1
+
+
+class WorkerDied(BaseException):
+    """What a killed worker looks like from inside: nothing after it runs."""
+
+
+def test_an_attempt_survives_a_worker_that_dies_mid_release(
+    bmx_sandbox, connected_resident, client, monkeypatch
+):
+    world = bmx_sandbox.world
+
+    def die(*args, **kwargs):
+        raise WorkerDied
+
+    monkeypatch.setattr(ButterflyMXClient, "door_release", die)
+    with pytest.raises(WorkerDied):
+        _release(connected_resident, world.rosa_harbor, world.harbor_front_door)
+
+    event = DoorEvent.objects.get(user=connected_resident)
+    assert event.outcome == DoorEvent.Outcome.PENDING
+    assert event.door_name == world.harbor_front_door.name
+    assert event.outcome_label == "Pending"
+    client.force_login(connected_resident)
+    later = event.created_at + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert DoorEvent.objects.get(pk=event.pk).outcome_label == "Not confirmed"
+        page = client.get(reverse("activity")).content.decode()
+    assert "Not confirmed" in page
