@@ -210,7 +210,10 @@ BUTTERFLYMX_API_URL = env.str(
 ).rstrip("/")
 BUTTERFLYMX_CONNECT_TIMEOUT = env.float("BUTTERFLYMX_CONNECT_TIMEOUT", default=3.05)
 BUTTERFLYMX_READ_TIMEOUT = env.float("BUTTERFLYMX_READ_TIMEOUT", default=10.0)
-SOCIALACCOUNT_REQUESTS_TIMEOUT = BUTTERFLYMX_READ_TIMEOUT
+# ButterflyMX rotates the refresh token when it answers: an answer given up on loses the new
+# pair, so the token endpoint is waited for longer than the API.
+BUTTERFLYMX_TOKEN_READ_TIMEOUT = env.float("BUTTERFLYMX_TOKEN_READ_TIMEOUT", default=15.0)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = BUTTERFLYMX_TOKEN_READ_TIMEOUT
 SOCIALACCOUNT_PROVIDERS = {
     "butterflymx": {
         "APPS": [{"client_id": BUTTERFLYMX_CLIENT_ID, "secret": BUTTERFLYMX_CLIENT_SECRET}],

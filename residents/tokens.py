@@ -11,7 +11,9 @@ from django.utils import timezone
 from residents.butterflymx.client import (
     ButterflyMXClient,
     InvalidGrant,
+    TokenSet,
     Unauthorized,
+    UpstreamTimeout,
     token_refresh,
 )
 from residents.crypto import token_decrypt, token_encrypt
@@ -33,6 +35,20 @@ def _is_fresh(connection: ButterflyMXConnection, rejected: str | None) -> bool:
     if connection.expires_at and connection.expires_at - REFRESH_MARGIN <= timezone.now():
         return False
     return rejected is None or token_decrypt(connection.access_token_ciphertext) != rejected
+
+
+def _token_refresh(*, refresh_token: str) -> TokenSet:
+    """One refresh, and one more with the same token if ButterflyMX didn't answer in time.
+
+    If ButterflyMX never handled the first request, the token is unspent and the second
+    works; if it handled it and the answer was lost, the token is spent and the second is
+    refused (InvalidGrant): only then must the resident reconnect.
+    """
+    try:
+        return token_refresh(refresh_token=refresh_token)
+    except UpstreamTimeout:
+        logger.warning("ButterflyMX didn't answer a token refresh in time; trying it once more")
+        return token_refresh(refresh_token=refresh_token)
 
 
 def access_token_get(*, connection: ButterflyMXConnection) -> str:
@@ -60,7 +76,7 @@ def access_token_refresh(*, connection: ButterflyMXConnection, rejected: str | N
         if _is_fresh(locked, rejected):
             return token_decrypt(locked.access_token_ciphertext)
         try:
-            tokens = token_refresh(refresh_token=token_decrypt(locked.refresh_token_ciphertext))
+            tokens = _token_refresh(refresh_token=token_decrypt(locked.refresh_token_ciphertext))
         except InvalidGrant:
             refused = True
             locked.needs_reconnect = True

@@ -133,8 +133,8 @@ def _session_build() -> requests.Session:
 _session = _session_build()
 
 
-def _timeouts() -> tuple[float, float]:
-    return (settings.BUTTERFLYMX_CONNECT_TIMEOUT, settings.BUTTERFLYMX_READ_TIMEOUT)
+def _timeouts(read: float | None = None) -> tuple[float, float]:
+    return (settings.BUTTERFLYMX_CONNECT_TIMEOUT, read or settings.BUTTERFLYMX_READ_TIMEOUT)
 
 
 def _scrub(text: str, secrets: tuple[str | None, ...]) -> str:
@@ -246,14 +246,16 @@ def _oauth_error(
     return OAuthError(message, status=status, code=code)
 
 
-def _send(method: str, url: str, **kwargs) -> requests.Response:
+def _send(
+    method: str, url: str, *, read_timeout: float | None = None, **kwargs
+) -> requests.Response:
     """Send one request (GETs retried by the session); return any response that arrived
     (the caller maps error statuses) or raise for a transport failure."""
     path = urlsplit(url).path
     started = time.monotonic()
     try:
         response = _session.request(
-            method, url, timeout=_timeouts(), allow_redirects=False, **kwargs
+            method, url, timeout=_timeouts(read_timeout), allow_redirects=False, **kwargs
         )
     except requests.RequestException as exc:
         error = _transport_error(exc)
@@ -470,6 +472,7 @@ def token_refresh(*, refresh_token: str) -> TokenSet:
     response = _send(
         "POST",
         _accounts_url("/oauth/token"),
+        read_timeout=settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT,
         data={
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,

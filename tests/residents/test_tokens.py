@@ -1,6 +1,7 @@
 """The one function that hands out a valid ButterflyMX access token."""
 
 import threading
+import types
 from datetime import timedelta
 
 import pytest
@@ -8,15 +9,19 @@ from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
+from residents.butterflymx import client as butterflymx_client
 from residents.butterflymx.client import (
     ButterflyMXClient,
     InvalidGrant,
     Unavailable,
+    UpstreamTimeout,
     token_refresh,
 )
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
 from residents.tokens import ReconnectRequired, access_token_get, access_token_refresh
+from tests.fixtures.scripted_http import HANG, Answer
+from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
@@ -136,3 +141,73 @@ def test_concurrent_requests_refresh_exactly_once(bmx_sandbox, connected_residen
     assert len(set(results)) == 1
     assert bmx_sandbox.calls("butterflymx.token") == 1
     assert stored(connected_resident)[0] == results[0]
+
+
+def test_the_token_endpoint_is_waited_for_longer_than_the_api(
+    bmx_sandbox, connected_resident, settings
+):
+    settings.BUTTERFLYMX_READ_TIMEOUT = 0.2
+    settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT = 3
+    old_access, _ = stored(connected_resident)
+    expire(connected_resident)
+    bmx_sandbox.fault(endpoint="butterflymx.token", latency_ms=400, times=1)
+
+    new_access = access_token_get(connection=connection_of(connected_resident))
+
+    assert new_access != old_access
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+
+
+def test_a_refresh_answered_too_late_is_sent_once_more_with_the_same_token(
+    bmx_sandbox, connected_resident, settings
+):
+    # The first request waits in ButterflyMX past our timeout; the second, with the same
+    # refresh token, is handled first, so the token was not yet spent and works.
+    settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT = 0.3
+    old_access, _ = stored(connected_resident)
+    expire(connected_resident)
+    bmx_sandbox.fault(endpoint="butterflymx.token", latency_ms=900, times=1)
+
+    new_access = access_token_get(connection=connection_of(connected_resident))
+
+    assert new_access != old_access
+    assert stored(connected_resident)[0] == new_access
+    assert not connection_of(connected_resident).needs_reconnect
+    assert bmx_sandbox.calls("butterflymx.token") == 2
+    assert len(ButterflyMXClient(new_access).tenants()) == 2
+
+
+@pytest.fixture
+def token_endpoint(scripted_http, settings, resident):
+    """A ButterflyMX accounts host that answers from a script, and the resident connected
+    with a pair that is due for a refresh."""
+    settings.BUTTERFLYMX_ACCOUNTS_URL = scripted_http.url
+    settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT = 0.2
+    person = types.SimpleNamespace(pk=7, email="rosa@example.com")
+    tokens = {"access_token": "old-access", "refresh_token": "old-refresh", "expires_in": 30}
+    connection_create(user=resident, person=person, tokens=tokens)
+    yield scripted_http
+    butterflymx_client._session.close()
+
+
+def test_a_refresh_whose_answer_was_lost_twice_asks_for_reconnect(token_endpoint, resident):
+    # ButterflyMX handled the first request (the token is spent), then refuses the second.
+    refused = Answer(400, body={"error": "invalid_grant", "error_description": "spent"})
+    token_endpoint.script(HANG, refused)
+
+    with pytest.raises(ReconnectRequired):
+        access_token_get(connection=connection_of(resident))
+
+    assert token_endpoint.requests == [("POST", "/oauth/token")] * 2
+    assert connection_of(resident).needs_reconnect
+
+
+def test_a_refresh_that_times_out_twice_keeps_the_tokens(token_endpoint, resident):
+    token_endpoint.script(HANG, HANG)
+
+    with pytest.raises(UpstreamTimeout):
+        access_token_get(connection=connection_of(resident))
+
+    assert len(token_endpoint.requests) == 2
+    assert stored(resident) == ("old-access", "old-refresh")
+    assert not connection_of(resident).needs_reconnect
