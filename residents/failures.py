@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import ngettext
+
 from residents.butterflymx.errors import (
     BadResponse,
     ButterflyMXError,
@@ -64,9 +66,14 @@ def _code(error: Exception) -> DoorEvent.ErrorCode:
     return Code.UNAVAILABLE
 
 
+def seconds(count: int) -> str:
+    """ "1 second", "30 seconds"."""
+    return ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
+
+
 def _rate_limited_words(error: Exception) -> str:
     retry_after = getattr(error, "retry_after", None)
-    wait = f" in {int(retry_after)} seconds" if retry_after else " in a moment"
+    wait = f" in {seconds(int(retry_after))}" if retry_after else " in a moment"
     return f"ButterflyMX is busy. Try again{wait}."
 
 

@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
 from residents.butterflymx.types import DoorKind
-from residents.failures import FAILURES, failure_for
+from residents.failures import FAILURES, failure_for, seconds
 from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.selectors import (
     DoorNotFound,
@@ -102,6 +103,7 @@ def butterflymx_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 @require_GET
+@never_cache
 @butterflymx_view
 def home(request: HtmxHttpRequest, connection: ButterflyMXConnection) -> HttpResponse:
     tenants = tenants_for_connection(connection=connection)
@@ -111,6 +113,7 @@ def home(request: HtmxHttpRequest, connection: ButterflyMXConnection) -> HttpRes
 
 
 @require_GET
+@never_cache
 @butterflymx_view
 def doors(
     request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
@@ -121,6 +124,7 @@ def doors(
 
 
 @require_POST
+@never_cache
 @login_required
 def doors_refresh(request: HtmxHttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
     connection = connection_for_user(user=request.user)
@@ -130,6 +134,7 @@ def doors_refresh(request: HtmxHttpRequest, building_id: int, tenant_id: int) ->
 
 
 @require_GET
+@never_cache
 @butterflymx_view
 def door_card(
     request: HtmxHttpRequest,
@@ -150,6 +155,7 @@ def door_card(
 
 
 @require_POST
+@never_cache
 @butterflymx_view
 def door_unlock(
     request: HtmxHttpRequest,
@@ -168,7 +174,7 @@ def door_unlock(
             door_id=door_id,
         )
     except UnlockRateLimited as limited:
-        message = f"That's a lot of doors at once. Wait {limited.retry_after} seconds."
+        message = f"That's a lot of doors at once. Wait {seconds(limited.retry_after)}."
         if not request.htmx:
             messages.error(request, message)
             return redirect("doors", building_id=building_id, tenant_id=tenant_id)
@@ -189,6 +195,7 @@ def door_unlock(
 
 
 @require_GET
+@never_cache
 @login_required
 def activity(request: HtmxHttpRequest) -> HttpResponse:
     events = door_events_for_user(user=request.user)
@@ -196,6 +203,7 @@ def activity(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@never_cache
 @login_required
 def account(request: HtmxHttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
@@ -203,6 +211,7 @@ def account(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache
 @login_required
 def disconnect(request: HtmxHttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)

@@ -62,3 +62,8 @@ def test_a_refusal_says_what_butterflymx_objected_to():
 
 def test_every_code_reads_in_the_history():
     assert all(label and label != value for value, label in DoorEvent.ErrorCode.choices)
+
+
+@pytest.mark.parametrize(("wait", "words"), [(1, "in 1 second."), (2, "in 2 seconds.")])
+def test_a_wait_reads_right(wait, words):
+    assert failure_for(RateLimited(status=429, retry_after=wait)).door_message.endswith(words)

@@ -1,9 +1,12 @@
 """The resident's main screen: tenancies, doors, one-tap unlock and the history it leaves."""
 
+import html
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.staticfiles import finders
 from django.db import connection as db_connection
@@ -403,3 +406,40 @@ def test_disconnect_says_when_butterflymx_did_not_confirm(bmx_sandbox, connected
     assert "didn&#x27;t confirm the revocation" in response.content.decode()
     assert not ButterflyMXConnection.objects.filter(user=connected_resident).exists()
     assert not SocialAccount.objects.filter(user=connected_resident).exists()
+
+
+def test_resident_pages_are_never_stored_by_a_browser_or_proxy(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    card = reverse(
+        "door_card",
+        args=[
+            world.rosa_harbor.building_id,
+            world.rosa_harbor.pk,
+            "access_point",
+            world.harbor_gym.pk,
+        ],
+    )
+    answers = [
+        rosa_client.get(reverse("home")),
+        rosa_client.get(doors_url(world.rosa_harbor)),
+        rosa_client.get(card, **HTMX),
+        rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_gym), **HTMX),
+        rosa_client.get(reverse("activity")),
+        rosa_client.get(reverse("account")),
+        rosa_client.get(reverse("butterflymx_disconnect")),
+    ]
+
+    for answer in answers:
+        directives = {part.strip() for part in answer["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= directives, answer.wsgi_request.path
+
+
+def test_the_rate_limit_says_how_long_to_wait(bmx_sandbox, rosa_client, settings):
+    settings.UNLOCK_RATE_LIMIT_PER_MINUTE = 0
+    url = unlock_url(bmx_sandbox.world.rosa_harbor, "access_point", bmx_sandbox.world.harbor_gym)
+
+    # One second before the minute's budget starts again.
+    with time_machine.travel(datetime.now(UTC).replace(second=59, microsecond=0), tick=False):
+        notice = rosa_client.post(url, **HTMX)
+
+    assert "Wait 1 second." in html.unescape(notice.content.decode())
