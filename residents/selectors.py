@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
@@ -21,8 +25,15 @@ from residents.tokens import butterflymx_call
 
 # How long a resident's tenancies and doors are served from the shared cache.
 LISTING_SECONDS = 300
+# How long the ids of a resident's tenancies are remembered, so that a forged one is refused
+# without asking ButterflyMX; a tenancy gained since shows once their homes are fetched again.
+TENANCIES_SECONDS = 30 * 86400
+# How often a request waiting for another's fetch of the same listing looks for it.
+WAIT_STEP_SECONDS = 0.05
 
 LOCK_TYPES = {"smart_lock", "remote_lock"}
+
+T = TypeVar("T")
 
 
 class DoorNotFound(Exception):
@@ -83,14 +94,46 @@ def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
     )
 
 
+def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
+    """The value cached at ``key``, or fetched by one request however many ask at once.
+
+    The others wait for it (as long as a ButterflyMX call may take) rather than each asking
+    ButterflyMX the same thing; if the fetch fails, the next one waiting tries in turn.
+    """
+    value = cache.get(key)
+    if value is not None:
+        return value
+    lock = f"{key}:fetching"
+    patience = settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_READ_TIMEOUT
+    deadline = time.monotonic() + patience
+    while not cache.add(lock, 1, timeout=int(patience) + 1) and time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        value = cache.get(key)
+        if value is not None:
+            return value
+    try:
+        value = fetch()
+        cache.set(key, value, LISTING_SECONDS)
+        return value
+    finally:
+        cache.delete(lock)
+
+
+def _tenants_remember(prefix: str, tenants: list[Tenant]) -> None:
+    cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
+    cache.set(f"{prefix}:tenancies", {(t.building_id, t.id) for t in tenants}, TENANCIES_SECONDS)
+
+
 def tenants_for_connection(*, connection: ButterflyMXConnection) -> list[Tenant]:
     """The resident's tenancies, from the shared cache or fetched."""
-    key = f"{_cache_prefix(connection)}:tenants"
-    tenants = cache.get(key)
-    if tenants is None:
+    prefix = _cache_prefix(connection)
+
+    def fetch() -> list[Tenant]:
         tenants = butterflymx_call(connection=connection, call=lambda client: client.tenants())
-        cache.set(key, tenants, LISTING_SECONDS)
-    return tenants
+        _tenants_remember(prefix, tenants)
+        return tenants
+
+    return _fetched_once(f"{prefix}:tenants", fetch)
 
 
 def _tenancy(tenants: list[Tenant], *, building_id: int, tenant_id: int) -> Tenant:
@@ -136,24 +179,31 @@ def listing_get(
     listing = cache.get(key)
     if listing is not None:
         return listing
-    cached_tenants = cache.get(f"{prefix}:tenants")
+    known = cache.get_many([f"{prefix}:tenants", f"{prefix}:tenancies"])
+    cached_tenants = known.get(f"{prefix}:tenants")
     if cached_tenants is not None:
         _tenancy(cached_tenants, building_id=building_id, tenant_id=tenant_id)
-    tenants, access_points, devices = butterflymx_call(
-        connection=connection,
-        call=lambda client: _listing_fetch(
-            client=client, tenants=cached_tenants, building_id=building_id
-        ),
-    )
-    if cached_tenants is None:
-        cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
-    listing = _listing_sort(
-        tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
-        access_points=access_points,
-        devices=devices,
-    )
-    cache.set(key, listing, LISTING_SECONDS)
-    return listing
+    elif (building_id, tenant_id) not in known.get(
+        f"{prefix}:tenancies", {(building_id, tenant_id)}
+    ):
+        raise DoorNotFound  # not one of the tenancies ButterflyMX last listed
+
+    def fetch() -> DoorListing:
+        tenants, access_points, devices = butterflymx_call(
+            connection=connection,
+            call=lambda client: _listing_fetch(
+                client=client, tenants=cached_tenants, building_id=building_id
+            ),
+        )
+        if cached_tenants is None:
+            _tenants_remember(prefix, tenants)
+        return _listing_sort(
+            tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
+            access_points=access_points,
+            devices=devices,
+        )
+
+    return _fetched_once(key, fetch)
 
 
 def doors_for_tenant(

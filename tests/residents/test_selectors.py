@@ -1,11 +1,20 @@
 """Reads of the resident side: a tenancy's doors, in name order or the most used first."""
 
+import threading
+
 import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from residents.selectors import connection_for_user, doors_for_tenant, listing_get
+from residents.selectors import (
+    DoorNotFound,
+    connection_for_user,
+    doors_for_tenant,
+    listing_cache_clear,
+    listing_get,
+    tenants_for_connection,
+)
 from tests.factories import DoorEventFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -63,3 +72,64 @@ def test_an_unlock_does_not_count_past_unlocks(bmx_sandbox, client, connected_re
         if "COUNT(" in query["sql"] and "residents_doorevent" in query["sql"]
     ]
     assert counts == []
+
+
+DOOR_CALLS = ("butterflymx.tenants", "butterflymx.access_points", "butterflymx.devices")
+
+
+def _calls(sandbox) -> int:
+    return sum(sandbox.calls(name) for name in DOOR_CALLS)
+
+
+def test_a_forged_tenancy_asks_butterflymx_nothing_once_the_homes_are_known(
+    bmx_sandbox, connected_resident
+):
+    world = bmx_sandbox.world
+    connection = connection_for_user(user=connected_resident)
+    tenants_for_connection(connection=connection)
+    calls = _calls(bmx_sandbox)
+    foreign = world.sam_harbor
+
+    # Warm: the homes are in the cache.
+    with pytest.raises(DoorNotFound):
+        listing_get(connection=connection, building_id=foreign.building_id, tenant_id=foreign.pk)
+    # Cold: the listing's cache is gone, the ids of the homes are remembered.
+    listing_cache_clear(connection=connection)
+    with pytest.raises(DoorNotFound):
+        listing_get(connection=connection, building_id=foreign.building_id, tenant_id=foreign.pk)
+
+    assert _calls(bmx_sandbox) == calls
+    mine = world.rosa_harbor
+    assert listing_get(connection=connection, building_id=mine.building_id, tenant_id=mine.pk)
+
+
+def test_concurrent_cold_loads_of_a_listing_ask_butterflymx_once(bmx_sandbox, connected_resident):
+    world = bmx_sandbox.world
+    connection = connection_for_user(user=connected_resident)
+    bmx_sandbox.fault(endpoint="butterflymx.access_points", latency_ms=300)
+    start = threading.Barrier(8)
+    listings, errors = [], []
+
+    def load():
+        try:
+            start.wait()
+            listings.append(
+                listing_get(
+                    connection=connection,
+                    building_id=world.rosa_harbor.building_id,
+                    tenant_id=world.rosa_harbor.pk,
+                )
+            )
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(listings) == 8
+    assert all(listing == listings[0] for listing in listings)
+    assert [bmx_sandbox.calls(name) for name in DOOR_CALLS] == [1, 1, 1]
