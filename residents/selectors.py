@@ -106,7 +106,9 @@ def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
     lock = f"{key}:fetching"
     patience = settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_READ_TIMEOUT
     deadline = time.monotonic() + patience
-    while not cache.add(lock, 1, timeout=int(patience) + 1) and time.monotonic() < deadline:
+    while not (locked := cache.add(lock, 1, timeout=int(patience) + 1)):
+        if time.monotonic() > deadline:
+            break  # the one fetching is stuck: fetch regardless
         time.sleep(WAIT_STEP_SECONDS)
         value = cache.get(key)
         if value is not None:
@@ -116,7 +118,8 @@ def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
         cache.set(key, value, LISTING_SECONDS)
         return value
     finally:
-        cache.delete(lock)
+        if locked:
+            cache.delete(lock)
 
 
 def _tenants_remember(prefix: str, tenants: list[Tenant]) -> None:
