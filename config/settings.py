@@ -192,6 +192,10 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # Signing up with ButterflyMX still takes one step; the email is verified afterwards.
 SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+# A ButterflyMX identity signs in only to the account it is connected to, never to an account
+# that merely has the same email (residents.adapters refuses it even if these were turned on).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 
 # Roles: every user is a resident; property managers belong to this group.
 PROPERTY_MANAGERS_GROUP = "Property managers"

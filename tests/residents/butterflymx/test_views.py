@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 import time_machine
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from residents.butterflymx.client import ButterflyMXClient
+from residents.butterflymx.provider import ButterflyMXProvider
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
 from residents.selectors import connection_for_user
@@ -291,3 +293,57 @@ def test_after_connecting_two_people_and_disconnecting_neither_signs_in(
         callback(client, consent(connect_start(client, process="login"), person=person))
         assert client.get(reverse("home")).wsgi_request.user != resident
         client.logout()
+
+
+@pytest.fixture(params=["defaults", "email authentication on"])
+def email_settings(request, settings, monkeypatch):
+    """Foyer's settings, or every setting that would let a provider's verified email sign
+    a person in, with ButterflyMX's emails reported as verified: the guard must hold either
+    way."""
+    if request.param == "email authentication on":
+        settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+        settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+        provider = settings.SOCIALACCOUNT_PROVIDERS["butterflymx"]
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "butterflymx": {**provider, "VERIFIED_EMAIL": True, "EMAIL_AUTHENTICATION": True}
+        }
+        common_fields = ButterflyMXProvider.extract_common_fields
+        monkeypatch.setattr(
+            ButterflyMXProvider,
+            "extract_common_fields",
+            lambda self, data: {**common_fields(self, data), "email_verified": True},
+        )
+    return request.param
+
+
+@pytest.mark.parametrize("role", ["staff", "manager"])
+def test_a_butterflymx_email_never_signs_in_to_an_account_it_is_not_connected_to(
+    bmx_sandbox, client, email_settings, role, password, manager
+):
+    sam = bmx_sandbox.world.sam
+    owner = manager if role == "manager" else UserFactory(is_staff=True, is_superuser=True)
+    get_user_model().objects.filter(pk=owner.pk).update(email=sam.email)
+    EmailAddress.objects.filter(user=owner).update(email=sam.email)
+
+    callback(client, consent(connect_start(client, process="login"), person=sam))
+
+    assert client.get(reverse("home")).wsgi_request.user != owner
+    assert not SocialAccount.objects.filter(uid=str(sam.pk)).exists()
+    assert not ButterflyMXConnection.objects.exists()
+    assert live_tokens(sam) == 0
+    owner.refresh_from_db()
+    assert owner.check_password(password)  # and nobody's password was wiped
+    assert client.login(email=sam.email, password=password)
+
+
+def test_a_butterflymx_email_matching_another_account_still_connects_from_inside_one(
+    bmx_sandbox, resident_client, resident, email_settings, manager
+):
+    sam = bmx_sandbox.world.sam
+    get_user_model().objects.filter(pk=manager.pk).update(email=sam.email)
+    EmailAddress.objects.filter(user=manager).update(email=sam.email)
+
+    connect(resident_client, person=sam)
+
+    assert ButterflyMXConnection.objects.get(user=resident).social_account.uid == str(sam.pk)
+    assert not SocialAccount.objects.filter(user=manager).exists()
