@@ -347,3 +347,24 @@ def test_a_butterflymx_email_matching_another_account_still_connects_from_inside
 
     assert ButterflyMXConnection.objects.get(user=resident).social_account.uid == str(sam.pk)
     assert not SocialAccount.objects.filter(user=manager).exists()
+
+
+def test_a_sign_up_waiting_for_its_form_keeps_its_tokens(bmx_sandbox, client, monkeypatch):
+    """Without an email from ButterflyMX, allauth asks for one on its sign-up form first:
+    the pair waits in the session and is stored once the form is sent."""
+    sam = bmx_sandbox.world.sam
+    common_fields = ButterflyMXProvider.extract_common_fields
+    monkeypatch.setattr(
+        ButterflyMXProvider,
+        "extract_common_fields",
+        lambda self, data: {**common_fields(self, data), "email": None},
+    )
+    response = callback(client, consent(connect_start(client, process="login"), person=sam))
+    assert response.url == reverse("socialaccount_signup")
+    assert live_tokens(sam) == 1
+
+    response = client.post(reverse("socialaccount_signup"), {"email": "sam@foyer.example"})
+
+    assert response.status_code == 302
+    connection = ButterflyMXConnection.objects.get(user__email="sam@foyer.example")
+    ButterflyMXClient(token_decrypt(connection.access_token_ciphertext)).tenants()
