@@ -172,7 +172,13 @@ else:
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Sign-up never tells whether an email has an account: with an address already taken it
+# answers "verify your email" as for a new one, and the address gets an "account already
+# exists" email instead. allauth can only do that when every email must be verified.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+# The link signs in only the browser that signed up (allauth checks the pending sign-up).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS_ENABLED = True
@@ -184,6 +190,12 @@ SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
 # allauth would store tokens in plaintext: Foyer stores them encrypted itself.
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
+# Signing up with ButterflyMX still takes one step; the email is verified afterwards.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+# A ButterflyMX identity signs in only to the account it is connected to, never to an account
+# that merely has the same email (residents.adapters refuses it even if these were turned on).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 
 # Roles: every user is a resident; property managers belong to this group.
 PROPERTY_MANAGERS_GROUP = "Property managers"

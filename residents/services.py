@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import formats, timezone
 
 from residents.butterflymx.client import ButterflyMXError, token_revoke
@@ -20,42 +21,69 @@ from residents.tokens import butterflymx_call
 
 logger = logging.getLogger(__name__)
 
+PROVIDER_ID = "butterflymx"
+
 
 def connection_save(
     *, user: User, social_account: SocialAccount, token: SocialToken
 ) -> ButterflyMXConnection:
-    """Store the tokens of a completed connect. ``token`` holds ciphertext already."""
-    connection, _ = ButterflyMXConnection.objects.update_or_create(
-        user=user,
-        defaults={
-            "social_account": social_account,
-            "access_token_ciphertext": token.token,
-            "refresh_token_ciphertext": token.token_secret or "",
-            "expires_at": token.expires_at,
-            "needs_reconnect": False,
-            "connected_at": timezone.now(),
-            "refreshed_at": None,
-        },
-    )
+    """Store the tokens of a completed connect. ``token`` holds ciphertext already.
+
+    A Foyer account holds one ButterflyMX identity: any other one of the user's is removed,
+    and the pair this connect replaces is revoked at ButterflyMX (best effort).
+    """
+    with transaction.atomic():
+        previous = ButterflyMXConnection.objects.select_for_update().filter(user=user).first()
+        connection, _ = ButterflyMXConnection.objects.update_or_create(
+            user=user,
+            defaults={
+                "social_account": social_account,
+                "access_token_ciphertext": token.token,
+                "refresh_token_ciphertext": token.token_secret or "",
+                "expires_at": token.expires_at,
+                "needs_reconnect": False,
+                "connected_at": timezone.now(),
+                "refreshed_at": None,
+            },
+        )
+        SocialAccount.objects.filter(user=user, provider=PROVIDER_ID).exclude(
+            pk=social_account.pk
+        ).delete()
+    if previous is not None and previous.access_token_ciphertext != token.token:
+        _token_pair_revoke(
+            user_id=user.pk,
+            ciphertexts=(previous.refresh_token_ciphertext, previous.access_token_ciphertext),
+        )
+        listing_cache_clear(connection=previous)
     return connection
 
 
-def connection_disconnect(*, connection: ButterflyMXConnection) -> bool:
-    """Revoke at ButterflyMX (best effort) and delete the tokens and the social account.
-
-    Returns whether ButterflyMX confirmed the revocation.
-    """
+def _token_pair_revoke(*, user_id: int, ciphertexts: tuple[str, ...]) -> bool:
+    """Revoke a pair at ButterflyMX; returns whether ButterflyMX confirmed every token."""
     revoked = True
-    for ciphertext in (connection.refresh_token_ciphertext, connection.access_token_ciphertext):
+    for ciphertext in ciphertexts:
         if not ciphertext:
             continue
         try:
             token_revoke(token=token_decrypt(ciphertext))
         except ButterflyMXError as exc:
             revoked = False
-            logger.warning("ButterflyMX revocation failed for user %s: %s", connection.user_id, exc)
+            logger.warning("ButterflyMX revocation failed for user %s: %s", user_id, exc)
+    return revoked
+
+
+def connection_disconnect(*, connection: ButterflyMXConnection) -> bool:
+    """Revoke at ButterflyMX (best effort) and delete the tokens and every ButterflyMX
+    identity of the user.
+
+    Returns whether ButterflyMX confirmed the revocation.
+    """
+    revoked = _token_pair_revoke(
+        user_id=connection.user_id,
+        ciphertexts=(connection.refresh_token_ciphertext, connection.access_token_ciphertext),
+    )
     listing_cache_clear(connection=connection)
-    connection.social_account.delete()
+    SocialAccount.objects.filter(user_id=connection.user_id, provider=PROVIDER_ID).delete()
     return revoked
 
 

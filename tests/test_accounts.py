@@ -1,9 +1,12 @@
 """Sign-up, sign-in, sign-out and password reset through django-allauth."""
 
+import re
+
 import pytest
 import responses
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -11,21 +14,62 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_a_resident_and_signs_them_in(client):
-    response = client.post(
+def _sign_up(client, email):
+    return client.post(
         reverse("account_signup"),
         {
-            "email": "new.resident@foyer.example",
+            "email": email,
             "password1": "a-long-unusual-passphrase",
             "password2": "a-long-unusual-passphrase",
         },
     )
+
+
+def _confirmation_link(message) -> str:
+    return re.search(r"https?://testserver(/accounts/confirm-email/\S+/)", message.body).group(1)
+
+
+def test_sign_up_creates_a_resident_who_verifies_the_email_and_is_signed_in(client):
+    response = _sign_up(client, "new.resident@foyer.example")
+
     assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
     user = get_user_model().objects.get(email="new.resident@foyer.example")
     assert not user.groups.exists()
+    assert client.get(reverse("home")).status_code == 302  # not signed in yet
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["new.resident@foyer.example"]
+
+    response = client.post(_confirmation_link(mail.outbox[0]))
+
+    assert response.status_code == 302
     home = client.get(reverse("home"))
     assert home.status_code == 200
     assert home.wsgi_request.user == user
+
+
+def _answer(response, client, email) -> tuple[int, str, str]:
+    """The status, where it leads and the page there, without what differs by nature: the
+    CSRF token, and the address the person typed in themselves."""
+    page = client.get(response.url).content.decode()
+    page = re.sub(r'"x-csrftoken": "[^"]+"', "", page).replace(email, "EMAIL")
+    return response.status_code, response.url, page
+
+
+def test_sign_up_answers_the_same_whether_or_not_the_email_has_an_account(resident):
+    existing, new = Client(), Client()
+
+    taken = _answer(_sign_up(existing, resident.email), existing, resident.email)
+    free = _answer(_sign_up(new, "new.resident@foyer.example"), new, "new.resident@foyer.example")
+
+    assert taken == free
+    assert "Verify Your Email Address" in taken[2]
+    assert get_user_model().objects.filter(email=resident.email).count() == 1
+    to_resident = [message for message in mail.outbox if message.to == [resident.email]]
+    assert len(to_resident) == 1
+    assert "an account using that email address already exists" in to_resident[0].body
+    assert "/accounts/password/reset/" in to_resident[0].body
+    assert existing.get(reverse("home")).status_code == 302
 
 
 def test_sign_up_rejects_mismatched_passwords(client):
@@ -125,15 +169,26 @@ def test_signing_in_ignores_the_case_of_the_email(client, resident, password):
     assert client.get(reverse("home")).wsgi_request.user == resident
 
 
-def test_sign_up_refuses_an_email_already_taken_in_another_case(client, resident):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": resident.email.upper(),
-            "password1": "a-long-unusual-passphrase",
-            "password2": "a-long-unusual-passphrase",
-        },
-    )
-    assert response.status_code == 200
-    assert "already registered" in response.content.decode()
+def test_sign_up_with_an_email_taken_in_another_case_makes_no_second_account(client, resident):
+    response = _sign_up(client, resident.email.upper())
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
     assert get_user_model().objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert "already exists" in mail.outbox[0].body
+
+
+def test_an_account_without_a_verified_email_is_sent_the_link_instead_of_signed_in(client):
+    get_user_model().objects.create_superuser("admin@foyer.example", password="a-long-passphrase")
+
+    response = client.post(
+        reverse("account_login"), {"login": "admin@foyer.example", "password": "a-long-passphrase"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert client.get(reverse("home")).status_code == 302
+    assert mail.outbox[0].to == ["admin@foyer.example"]
+    client.post(_confirmation_link(mail.outbox[0]))
+    assert client.get(reverse("home")).status_code == 200

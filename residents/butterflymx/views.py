@@ -1,8 +1,11 @@
 """The OAuth 2.0 adapter and the two allauth views (login and callback) for ButterflyMX.
 
 Tokens are encrypted the moment they arrive: allauth may keep a pending login in the
-session, and only ciphertext must ever be stored.
+session, and only ciphertext must ever be stored. A pair that the callback neither stores
+nor leaves pending is revoked before the callback answers.
 """
+
+import logging
 
 from allauth.socialaccount.models import SocialToken
 from allauth.socialaccount.providers.base import ProviderException
@@ -13,12 +16,25 @@ from allauth.socialaccount.providers.oauth2.views import (
 )
 from django.conf import settings
 
-from residents.butterflymx.client import ButterflyMXClient, ButterflyMXError, token_info
+from residents.butterflymx.client import (
+    ButterflyMXClient,
+    ButterflyMXError,
+    token_info,
+    token_revoke,
+)
 from residents.crypto import token_decrypt, token_encrypt
+from residents.models import ButterflyMXConnection
+
+logger = logging.getLogger(__name__)
+
+# Where allauth keeps a social sign-up that waits for the sign-up form.
+PENDING_SIGNUP_SESSION_KEY = "socialaccount_sociallogin"
 
 
 class ButterflyMXOAuth2Adapter(OAuth2Adapter):
     provider_id = "butterflymx"
+    # The pair this callback received, as stored (ciphertext).
+    received: SocialToken | None = None
 
     @property
     def authorize_url(self):
@@ -32,6 +48,7 @@ class ButterflyMXOAuth2Adapter(OAuth2Adapter):
         token = super().parse_token(data)
         token.token = token_encrypt(token.token)
         token.token_secret = token_encrypt(token.token_secret) if token.token_secret else ""
+        self.received = token
         return token
 
     def complete_login(self, request, app, token: SocialToken, **kwargs):
@@ -53,5 +70,38 @@ class ButterflyMXOAuth2Adapter(OAuth2Adapter):
         return self.get_provider().sociallogin_from_response(request, extra_data)
 
 
+def _pair_kept(request, token: SocialToken) -> bool:
+    if ButterflyMXConnection.objects.filter(access_token_ciphertext=token.token).exists():
+        return True
+    pending = request.session.get(PENDING_SIGNUP_SESSION_KEY) or {}
+    return (pending.get("token") or {}).get("token") == token.token
+
+
+def _pair_revoke(token: SocialToken) -> None:
+    for ciphertext in (token.token_secret, token.token):
+        if not ciphertext:
+            continue
+        try:
+            token_revoke(token=token_decrypt(ciphertext))
+        except ButterflyMXError as exc:
+            logger.warning("ButterflyMX revocation of an unused pair failed: %s", exc)
+
+
+class ButterflyMXCallbackView(OAuth2CallbackView):
+    """allauth's callback, which may end without keeping the pair it just received (the
+    account belongs to another Foyer user, ButterflyMX did not confirm who it is, the
+    sign-in was refused): such a pair is revoked rather than left live at ButterflyMX."""
+
+    adapter: ButterflyMXOAuth2Adapter
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            token = self.adapter.received
+            if token is not None and not _pair_kept(request, token):
+                _pair_revoke(token)
+
+
 oauth2_login = OAuth2LoginView.adapter_view(ButterflyMXOAuth2Adapter)
-oauth2_callback = OAuth2CallbackView.adapter_view(ButterflyMXOAuth2Adapter)
+oauth2_callback = ButterflyMXCallbackView.adapter_view(ButterflyMXOAuth2Adapter)

@@ -5,6 +5,7 @@ import csv
 import re
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
@@ -75,6 +76,13 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_label("Password (again):", exact=True).fill(password)
     page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    tab.check("verify-email")
+
+    (message,) = mail.outbox
+    page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", message.body).group(1))
+    tab.check("confirm-email")
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Connect your ButterflyMX account")).to_be_visible()
     tab.check("not-connected")
 

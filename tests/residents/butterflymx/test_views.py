@@ -7,19 +7,31 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 import time_machine
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from residents.butterflymx.client import ButterflyMXClient
+from residents.butterflymx.provider import ButterflyMXProvider
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
+from residents.selectors import connection_for_user
+from residents.services import connection_disconnect
+from sandbox.butterflymx.models import AccessToken
 from tests.factories import UserFactory
 from tests.residents.butterflymx_flow import callback, connect, connect_start, consent
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+
+def live_tokens(person=None) -> int:
+    """Token pairs ButterflyMX would still honour, for one person or everyone."""
+    tokens = AccessToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return tokens.filter(person=person).count() if person else tokens.count()
 
 
 def assert_nothing_stored(user=None):
@@ -209,3 +221,150 @@ def test_reconnecting_replaces_the_tokens(bmx_sandbox, resident_client, resident
     assert not connection.needs_reconnect
     assert connection.access_token_ciphertext != first
     assert SocialAccount.objects.filter(user=resident).count() == 1
+
+
+def test_an_account_connected_to_another_user_leaves_no_live_tokens(
+    bmx_sandbox, resident_client, resident
+):
+    rosa = bmx_sandbox.world.rosa
+    connect(resident_client, person=rosa)
+    assert live_tokens(rosa) == 1
+
+    resident_client.force_login(UserFactory())
+    connect(resident_client, person=rosa)
+
+    assert live_tokens(rosa) == 1  # the refused connect's fresh pair is revoked
+    connection = ButterflyMXConnection.objects.get(user=resident)
+    ButterflyMXClient(token_decrypt(connection.access_token_ciphertext)).tenants()
+
+
+@pytest.mark.parametrize("endpoint", ["butterflymx.token_info", "butterflymx.tenants"])
+def test_a_connect_failing_after_the_exchange_leaves_no_live_tokens(
+    bmx_sandbox, resident_client, resident, endpoint
+):
+    callback_url = consent(connect_start(resident_client), person=bmx_sandbox.world.rosa)
+    bmx_sandbox.fault(endpoint=endpoint, kind="status", status=503)
+
+    response = callback(resident_client, callback_url)
+
+    assert response.status_code == 401
+    assert bmx_sandbox.calls("butterflymx.token") == 1
+    assert_nothing_stored(resident)
+    assert live_tokens() == 0
+
+
+def test_reconnecting_revokes_the_replaced_tokens(bmx_sandbox, resident_client, resident):
+    rosa = bmx_sandbox.world.rosa
+    connect(resident_client, person=rosa)
+    connect(resident_client, person=rosa)
+    connect(resident_client, person=rosa)
+
+    assert live_tokens(rosa) == 1
+    connection = ButterflyMXConnection.objects.get(user=resident)
+    ButterflyMXClient(token_decrypt(connection.access_token_ciphertext)).tenants()
+
+
+def test_connecting_as_another_person_replaces_the_first(bmx_sandbox, resident_client, resident):
+    world = bmx_sandbox.world
+    connect(resident_client, person=world.rosa)
+
+    connect(resident_client, person=world.sam)
+
+    account = SocialAccount.objects.get(user=resident, provider="butterflymx")
+    assert account.uid == str(world.sam.pk)
+    assert ButterflyMXConnection.objects.get(user=resident).social_account == account
+    assert live_tokens(world.rosa) == 0
+    assert live_tokens(world.sam) == 1
+
+
+def test_after_connecting_two_people_and_disconnecting_neither_signs_in(
+    bmx_sandbox, client, resident
+):
+    world = bmx_sandbox.world
+    client.force_login(resident)
+    connect(client, person=world.rosa)
+    connect(client, person=world.sam)
+    connection_disconnect(connection=connection_for_user(user=resident))
+    assert not SocialAccount.objects.filter(user=resident).exists()
+    assert live_tokens() == 0
+    client.logout()
+
+    for person in (world.rosa, world.sam):
+        callback(client, consent(connect_start(client, process="login"), person=person))
+        assert client.get(reverse("home")).wsgi_request.user != resident
+        client.logout()
+
+
+@pytest.fixture(params=["defaults", "email authentication on"])
+def email_settings(request, settings, monkeypatch):
+    """Foyer's settings, or every setting that would let a provider's verified email sign
+    a person in, with ButterflyMX's emails reported as verified: the guard must hold either
+    way."""
+    if request.param == "email authentication on":
+        settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+        settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+        provider = settings.SOCIALACCOUNT_PROVIDERS["butterflymx"]
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "butterflymx": {**provider, "VERIFIED_EMAIL": True, "EMAIL_AUTHENTICATION": True}
+        }
+        common_fields = ButterflyMXProvider.extract_common_fields
+        monkeypatch.setattr(
+            ButterflyMXProvider,
+            "extract_common_fields",
+            lambda self, data: {**common_fields(self, data), "email_verified": True},
+        )
+    return request.param
+
+
+@pytest.mark.parametrize("role", ["staff", "manager"])
+def test_a_butterflymx_email_never_signs_in_to_an_account_it_is_not_connected_to(
+    bmx_sandbox, client, email_settings, role, password, manager
+):
+    sam = bmx_sandbox.world.sam
+    owner = manager if role == "manager" else UserFactory(is_staff=True, is_superuser=True)
+    get_user_model().objects.filter(pk=owner.pk).update(email=sam.email)
+    EmailAddress.objects.filter(user=owner).update(email=sam.email)
+
+    callback(client, consent(connect_start(client, process="login"), person=sam))
+
+    assert client.get(reverse("home")).wsgi_request.user != owner
+    assert not SocialAccount.objects.filter(uid=str(sam.pk)).exists()
+    assert not ButterflyMXConnection.objects.exists()
+    assert live_tokens(sam) == 0
+    owner.refresh_from_db()
+    assert owner.check_password(password)  # and nobody's password was wiped
+    assert client.login(email=sam.email, password=password)
+
+
+def test_a_butterflymx_email_matching_another_account_still_connects_from_inside_one(
+    bmx_sandbox, resident_client, resident, email_settings, manager
+):
+    sam = bmx_sandbox.world.sam
+    get_user_model().objects.filter(pk=manager.pk).update(email=sam.email)
+    EmailAddress.objects.filter(user=manager).update(email=sam.email)
+
+    connect(resident_client, person=sam)
+
+    assert ButterflyMXConnection.objects.get(user=resident).social_account.uid == str(sam.pk)
+    assert not SocialAccount.objects.filter(user=manager).exists()
+
+
+def test_a_sign_up_waiting_for_its_form_keeps_its_tokens(bmx_sandbox, client, monkeypatch):
+    """Without an email from ButterflyMX, allauth asks for one on its sign-up form first:
+    the pair waits in the session and is stored once the form is sent."""
+    sam = bmx_sandbox.world.sam
+    common_fields = ButterflyMXProvider.extract_common_fields
+    monkeypatch.setattr(
+        ButterflyMXProvider,
+        "extract_common_fields",
+        lambda self, data: {**common_fields(self, data), "email": None},
+    )
+    response = callback(client, consent(connect_start(client, process="login"), person=sam))
+    assert response.url == reverse("socialaccount_signup")
+    assert live_tokens(sam) == 1
+
+    response = client.post(reverse("socialaccount_signup"), {"email": "sam@foyer.example"})
+
+    assert response.status_code == 302
+    connection = ButterflyMXConnection.objects.get(user__email="sam@foyer.example")
+    ButterflyMXClient(token_decrypt(connection.access_token_ciphertext)).tenants()
