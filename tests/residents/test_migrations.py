@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 stale_identities = importlib.import_module(
-    "residents.migrations.0003_remove_stale_butterflymx_identities"
+    "residents.migrations.0004_remove_stale_butterflymx_identities"
 )
 
 

@@ -18,7 +18,7 @@ def stale_identities_delete(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("residents", "0002_butterflymx_connection_door_event"),
+        ("residents", "0003_door_event_pending"),
         ("socialaccount", "0006_alter_socialaccount_extra_data"),
     ]
 
