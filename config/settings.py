@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "residents",
     "residents.butterflymx",
     "occupancy",
@@ -184,6 +185,16 @@ SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
 # allauth would store tokens in plaintext: Foyer stores them encrypted itself.
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
+
+# Second factors (allauth.mfa): passkeys, authenticator apps (TOTP) and recovery codes.
+# A passkey signs in on its own, in one tap. WebAuthn needs a secure origin: HTTPS, or
+# http://localhost in development and tests (never an IP address such as 127.0.0.1).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Foyer"
+# Property managers and staff must have a second factor before the dashboard or the admin
+# opens; off in development so that the demo manager works without enrolling.
+MFA_REQUIRED_FOR_MANAGERS = env.bool("MFA_REQUIRED_FOR_MANAGERS", default=not DEBUG)
 
 # Roles: every user is a resident; property managers belong to this group.
 PROPERTY_MANAGERS_GROUP = "Property managers"
