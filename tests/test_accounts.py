@@ -137,3 +137,9 @@ def test_sign_up_refuses_an_email_already_taken_in_another_case(client, resident
     assert response.status_code == 200
     assert "already registered" in response.content.decode()
     assert get_user_model().objects.count() == 1
+
+
+def test_the_account_page_offers_passkeys_and_two_factor(resident_client):
+    page = resident_client.get(reverse("account")).content.decode()
+
+    assert f'href="{reverse("mfa_index")}"' in page
