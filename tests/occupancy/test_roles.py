@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.factories import AuthenticatorFactory
+from tests.production import django_run
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,23 @@ def test_without_the_requirement_the_dashboard_opens_without_a_second_factor(
 
 def test_residents_are_still_refused_rather_than_asked_to_enrol(resident_client):
     assert resident_client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("production", "overrides", "required"),
+    [
+        (True, {}, "True"),
+        (False, {}, "False"),
+        (True, {"MFA_REQUIRED_FOR_MANAGERS": "false"}, "False"),
+        (False, {"MFA_REQUIRED_FOR_MANAGERS": "true"}, "True"),
+    ],
+)
+def test_the_requirement_is_on_in_production_and_off_in_development(
+    production, overrides, required
+):
+    show = "from django.conf import settings; print(settings.MFA_REQUIRED_FOR_MANAGERS)"
+
+    result = django_run(show, production=production, **overrides)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == required
