@@ -7,8 +7,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 # Recovery codes only back up one of these; on their own they are no second factor.
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -37,12 +39,15 @@ def second_factor_missing(user) -> bool:
     return not Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 
-def second_factor_enrolment(request: HttpRequest) -> HttpResponseRedirect:
+def second_factor_enrolment(request: HttpRequest) -> HttpResponse:
     messages.warning(
         request,
         "Property managers and staff need a second factor first: "
         "add a passkey or an authenticator app.",
     )
+    # The dashboard's minute refresh goes to the whole page, not into the figures' card.
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(reverse("mfa_index"))
     return redirect("mfa_index")
 
 

@@ -30,6 +30,14 @@ def test_a_manager_without_a_second_factor_is_sent_to_add_one(enrolling_client, 
     assert "need a second factor" in str(message)
 
 
+def test_the_minute_refresh_leads_the_whole_page_to_add_one(enrolling_client):
+    response = enrolling_client.get(URL, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("mfa_index")
+    assert response.content == b""
+
+
 def test_the_enrolment_page_offers_a_passkey_and_an_authenticator_app(enrolling_client):
     page = enrolling_client.get(URL, follow=True)
 
