@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.FoyerAdminConfig",  # the admin, signed in through allauth
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "residents",
     "residents.butterflymx",
     "occupancy",
@@ -199,6 +200,19 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 
 # Roles: every user is a resident; property managers belong to this group.
 PROPERTY_MANAGERS_GROUP = "Property managers"
+
+# Second factors (allauth.mfa): passkeys, authenticator apps (TOTP) and recovery codes.
+# A passkey signs in on its own, in one tap. WebAuthn needs a secure origin: HTTPS, or
+# http://localhost in development and tests (never an IP address such as 127.0.0.1).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Foyer"
+MFA_PASSKEY_LOGIN_ENABLED = True
+# allauth allows signing up with a passkey alone only with mandatory email verification by
+# code; Foyer's sign-up keeps its password.
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Property managers and staff must have a second factor before the dashboard or the admin
+# opens; off in development so that the demo manager works without enrolling.
+MFA_REQUIRED_FOR_MANAGERS = env.bool("MFA_REQUIRED_FOR_MANAGERS", default=not DEBUG)
 
 # ButterflyMX. Every host is a setting: the public sources disagree on the sandbox hosts.
 # With no client configured, the built-in sandbox at SITE_URL stands in.

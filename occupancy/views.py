@@ -13,6 +13,9 @@ from occupancy.forms import DashboardChoiceForm
 from occupancy.roles import manager_required
 from occupancy.selectors import dashboard_get, floor_chart_get
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
@@ -53,8 +56,14 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     name = slugify(f"occupancy {chart.floor_name} {chart.range.name}")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
-    writer.writerow(chart.header())
+    # Room and floor names come from Butlr, where anyone who names a space may write them.
+    writer.writerow([_inert(column) for column in chart.header()])
     for moment, values in chart.rows():
         writer.writerow([moment.isoformat(), *("" if value is None else value for value in values)])
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _inert(text: str) -> str:
+    """Text a spreadsheet would run as a formula, behind a quote that keeps it text."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -16,7 +16,7 @@ from django.test.testcases import QuietWSGIRequestHandler
 from config import settings as configured
 from occupancy.butlr import client as butlr_client
 from residents.butterflymx import client as butterflymx_client
-from tests.factories import UserFactory
+from tests.factories import AuthenticatorFactory, UserFactory
 
 pytest_plugins = [
     "tests.fixtures.butterflymx",
@@ -138,6 +138,13 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_required(settings):
+    """As in production: managers and staff need a second factor for the dashboard and the
+    admin. The `manager` has one; `manager_without_second_factor` has none."""
+    settings.MFA_REQUIRED_FOR_MANAGERS = True
+
+
 @pytest.fixture
 def password():
     return "correct-horse-battery-staple"
@@ -149,12 +156,20 @@ def resident(db, password):
 
 
 @pytest.fixture
-def manager(db, password):
+def manager_without_second_factor(db, password):
     user = UserFactory(password=password)
     # get_or_create: transactional tests flush the group the data migration made.
     group, _ = Group.objects.get_or_create(name=settings.PROPERTY_MANAGERS_GROUP)
     user.groups.add(group)
     return user
+
+
+@pytest.fixture
+def manager(manager_without_second_factor):
+    """A property manager with an authenticator app and its recovery codes."""
+    AuthenticatorFactory(user=manager_without_second_factor)
+    AuthenticatorFactory(user=manager_without_second_factor, recovery_codes=True)
+    return manager_without_second_factor
 
 
 @pytest.fixture

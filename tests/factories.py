@@ -2,10 +2,16 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 
 from residents.butterflymx.types import DoorKind
 from residents.models import DoorEvent
+
+# The authenticator app of every test user who has one.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,3 +41,33 @@ class DoorEventFactory(factory.django.DjangoModelFactory):
     door_id = factory.Sequence(lambda n: 2000 + n)
     door_name = factory.Sequence(lambda n: f"Door {n}")
     outcome = DoorEvent.Outcome.OPENED
+
+
+class AuthenticatorFactory(factory.django.DjangoModelFactory):
+    """A second factor: an authenticator app (TOTP) by default, or with
+    ``recovery_codes=True`` the recovery codes that back it up."""
+
+    class Meta:
+        model = Authenticator
+
+    class Params:
+        recovery_codes = factory.Trait(
+            type=Authenticator.Type.RECOVERY_CODES,
+            data=factory.LazyFunction(
+                lambda: {"seed": RecoveryCodes.generate_seed(), "used_mask": 0}
+            ),
+        )
+
+    user = factory.SubFactory(UserFactory)
+    type = Authenticator.Type.TOTP
+    data = factory.LazyFunction(lambda: {"secret": TOTP_SECRET})
+
+
+def totp_code(*, at: float) -> str:
+    """What the authenticator app shows at this time."""
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(at) // 30))
+
+
+def recovery_code(user, *, index: int = 0) -> str:
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    return RecoveryCodes(authenticator).generate_codes()[index]

@@ -192,3 +192,9 @@ def test_an_account_without_a_verified_email_is_sent_the_link_instead_of_signed_
     assert mail.outbox[0].to == ["admin@foyer.example"]
     client.post(_confirmation_link(mail.outbox[0]))
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_account_page_offers_passkeys_and_two_factor(resident_client):
+    page = resident_client.get(reverse("account")).content.decode()
+
+    assert f'href="{reverse("mfa_index")}"' in page

