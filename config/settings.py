@@ -2,7 +2,8 @@
 
 With nothing set, Foyer runs in development mode: SQLite, a local-memory cache, console
 email and the built-in sandbox standing in for ButterflyMX and Butlr. Production sets
-DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
+DEBUG=false and must then provide SECRET_KEY, ALLOWED_HOSTS, SITE_URL, EMAIL_URL and
+TOKEN_ENCRYPTION_KEYS.
 """
 
 import base64
@@ -14,6 +15,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.checks import upstream_url_is_safe
 from config.logging import REDACT_FILTER, formatter_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,8 +35,11 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# The public address of this site; the sandbox upstreams are reached under it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of this site; the sandbox upstreams are reached under it. Production
+# names it: a default of plain HTTP would carry tokens and client secrets unencrypted.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -252,7 +257,9 @@ OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
 
 # The sandbox is served only when some upstream is the sandbox, and never in production
 # unless asked for explicitly (the benchmark runs it as its own process).
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
+SANDBOX_ENABLED = env.bool(
+    "SANDBOX_ENABLED", default=DEBUG and (BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
+)
 # Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
 # (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
 SANDBOX_FAULTS = env.json("SANDBOX_FAULTS", default=[])
@@ -277,6 +284,16 @@ SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME = env.int("SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME
 SANDBOX_BUTLR_CLIENT_ID = "foyer-sandbox-butlr"
 SANDBOX_BUTLR_CLIENT_SECRET = "foyer-sandbox-butlr-secret"
 SANDBOX_BUTLR_TOKEN_LIFETIME = env.int("SANDBOX_BUTLR_TOKEN_LIFETIME", default=86400)
+
+# Upstreams are reached over HTTPS in production: the client secrets and residents' tokens
+# travel in these requests. Plain HTTP is accepted only for a sandbox on this machine.
+if not DEBUG:
+    for _name in ("BUTTERFLYMX_ACCOUNTS_URL", "BUTTERFLYMX_API_URL", "BUTLR_API_URL"):
+        if not upstream_url_is_safe(vars()[_name]):
+            raise ImproperlyConfigured(
+                f"{_name} must be an https:// URL when DEBUG is off (plain HTTP only for the "
+                "sandbox on the loopback, http://127.0.0.1:<port>/sandbox/...)."
+            )
 
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
