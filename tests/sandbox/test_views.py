@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox import faults
+from sandbox.butterflymx.services import token_issue
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -66,7 +67,7 @@ def waits(monkeypatch):
     return waited
 
 
-def test_faults_touch_only_the_sandbox_endpoints(resident_client, waits):
+def test_faults_touch_only_the_sandbox_endpoints(resident_client, waits, bmx_world):
     faults.fault_add(endpoint="*", latency_ms=45000)
     faults.fault_add(endpoint="*", kind="status", status=503)
     anonymous = Client()
@@ -76,6 +77,9 @@ def test_faults_touch_only_the_sandbox_endpoints(resident_client, waits):
     assert resident_client.get(reverse("home")).status_code == 200
     assert waits == []
 
-    answer = anonymous.get("/sandbox/butterflymx/api/v4/tenants")
+    token = token_issue(person=bmx_world.rosa)["access_token"]
+    answer = anonymous.get(
+        "/sandbox/butterflymx/api/v4/tenants", headers={"Authorization": f"Bearer {token}"}
+    )
     assert answer.status_code == 503
     assert waits == [45.0]
