@@ -103,6 +103,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a request waits for Redis to connect or answer before the cache call fails.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -110,6 +112,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "foyer",
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -295,10 +301,20 @@ if not DEBUG:
                 "sandbox on the loopback, http://127.0.0.1:<port>/sandbox/...)."
             )
 
+# What bounds a request's time on PostgreSQL (gunicorn's gthread workers never cut a request
+# short): a statement is cancelled after DATABASE_STATEMENT_TIMEOUT seconds (0: never, e.g.
+# for a long migration) and a connection attempt given up after DATABASE_CONNECT_TIMEOUT.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10.0)
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         _database["CONN_HEALTH_CHECKS"] = True
+        _options = _database.setdefault("OPTIONS", {})
+        _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        _statement_timeout = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        _options["options"] = f"{_options.get('options', '')} {_statement_timeout}".strip()
     elif _database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the demo server read while it answers its own sandbox requests.
         _database.setdefault("OPTIONS", {}).update(

@@ -1,6 +1,7 @@
 """Settings come from the environment; production refuses to start without its secrets."""
 
 import pytest
+from django.db import connection
 
 from tests.production import django_run
 
@@ -91,3 +92,46 @@ def test_production_takes_https_or_a_sandbox_on_the_loopback(url):
     result = django_run(SHOW, BUTLR_API_URL=url)
 
     assert result.returncode == 0, result.stderr
+
+
+DATABASE = "from django.conf import settings; print(repr(settings.DATABASES['default']['OPTIONS']))"
+
+
+def test_postgresql_statements_and_connections_are_bounded_in_time():
+    result = django_run(DATABASE, DATABASE_URL="postgres://foyer:pw@db.invalid:5432/foyer")
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip() == "{'connect_timeout': 5, 'options': '-c statement_timeout=10000'}"
+    )
+
+
+def test_the_statement_timeout_is_a_setting_and_keeps_the_urls_own_options():
+    result = django_run(
+        DATABASE,
+        DATABASE_URL="postgres://foyer:pw@db.invalid:5432/foyer?options=-c%20search_path%3Dfoyer",
+        DATABASE_STATEMENT_TIMEOUT="2.5",
+    )
+
+    assert result.returncode == 0, result.stderr
+    options = result.stdout.strip()
+    assert "'options': '-c search_path=foyer -c statement_timeout=2500'" in options
+
+
+REDIS = "from django.conf import settings; print(repr(settings.CACHES['default']['OPTIONS']))"
+
+
+def test_redis_calls_are_bounded_in_time():
+    result = django_run(REDIS, REDIS_URL="redis://cache.invalid:6379/0")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'socket_connect_timeout': 2.0, 'socket_timeout': 2.0}"
+
+
+@pytest.mark.django_db
+def test_postgresql_itself_applies_the_statement_timeout():
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "10s"
