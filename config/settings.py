@@ -2,7 +2,8 @@
 
 With nothing set, Foyer runs in development mode: SQLite, a local-memory cache, console
 email and the built-in sandbox standing in for ButterflyMX and Butlr. Production sets
-DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
+DEBUG=false and must then provide SECRET_KEY, ALLOWED_HOSTS, SITE_URL, EMAIL_URL and
+TOKEN_ENCRYPTION_KEYS.
 """
 
 import base64
@@ -14,6 +15,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.checks import upstream_url_is_safe
 from config.logging import REDACT_FILTER, formatter_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,8 +35,11 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# The public address of this site; the sandbox upstreams are reached under it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of this site; the sandbox upstreams are reached under it. Production
+# names it: a default of plain HTTP would carry tokens and client secrets unencrypted.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off.")
 
 INSTALLED_APPS = [
     "config.apps.FoyerAdminConfig",  # the admin, signed in through allauth
@@ -99,6 +104,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a request waits for Redis to connect or answer before the cache call fails.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -106,6 +113,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "foyer",
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -281,7 +292,9 @@ OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
 
 # The sandbox is served only when some upstream is the sandbox, and never in production
 # unless asked for explicitly (the benchmark runs it as its own process).
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
+SANDBOX_ENABLED = env.bool(
+    "SANDBOX_ENABLED", default=DEBUG and (BUTTERFLYMX_SANDBOX or BUTLR_SANDBOX)
+)
 # Faults injected at start-up, e.g. for benchmarks: a JSON list of fault objects
 # (see sandbox/faults.py), such as [{"endpoint": "*", "latency_ms": 50}].
 SANDBOX_FAULTS = env.json("SANDBOX_FAULTS", default=[])
@@ -307,10 +320,30 @@ SANDBOX_BUTLR_CLIENT_ID = "foyer-sandbox-butlr"
 SANDBOX_BUTLR_CLIENT_SECRET = "foyer-sandbox-butlr-secret"
 SANDBOX_BUTLR_TOKEN_LIFETIME = env.int("SANDBOX_BUTLR_TOKEN_LIFETIME", default=86400)
 
+# Upstreams are reached over HTTPS in production: the client secrets and residents' tokens
+# travel in these requests. Plain HTTP is accepted only for a sandbox on this machine.
+if not DEBUG:
+    for _name in ("BUTTERFLYMX_ACCOUNTS_URL", "BUTTERFLYMX_API_URL", "BUTLR_API_URL"):
+        if not upstream_url_is_safe(vars()[_name]):
+            raise ImproperlyConfigured(
+                f"{_name} must be an https:// URL when DEBUG is off (plain HTTP only for the "
+                "sandbox on the loopback, http://127.0.0.1:<port>/sandbox/...)."
+            )
+
+# What bounds a request's time on PostgreSQL (gunicorn's gthread workers never cut a request
+# short): a statement is cancelled after DATABASE_STATEMENT_TIMEOUT seconds (0: never, e.g.
+# for a long migration) and a connection attempt given up after DATABASE_CONNECT_TIMEOUT.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10.0)
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         _database["CONN_HEALTH_CHECKS"] = True
+        _options = _database.setdefault("OPTIONS", {})
+        _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        _statement_timeout = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        _options["options"] = f"{_options.get('options', '')} {_statement_timeout}".strip()
     elif _database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the demo server read while it answers its own sandbox requests.
         _database.setdefault("OPTIONS", {}).update(

@@ -2,8 +2,10 @@
 
 Every sandbox endpoint has a name such as ``butterflymx.door_release`` or
 ``butlr.reporting`` and is wrapped by :func:`endpoint`. Each call is counted, so tests and
-benchmarks can assert how many upstream calls an action made. A fault matches an endpoint
-by exact name, by a prefix pattern (``butterflymx.*``) or ``*``, and does one of:
+benchmarks can assert how many upstream calls an action made. Faults apply only to calls
+that authenticate as the endpoint asks (a live token, the client's credentials): a stranger
+can make no worker wait. A fault matches an endpoint by exact name, by a prefix pattern
+(``butterflymx.*``) or ``*``, and does one of:
 
 - ``latency_ms``: waits before answering (may be combined with any kind below);
 - ``kind="status"``: answers ``status`` with ``headers`` and ``body`` (default: the
@@ -35,7 +37,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 KINDS = {"status", "hang", "malformed", "html", "drop"}
 _FAULTS_KEY = "sandbox:faults"
@@ -202,14 +204,22 @@ def _default_error_body(status: int) -> dict:
     return {"error": f"status {status}"}
 
 
-def endpoint(name: str, error_body: Callable[[int], object] = _default_error_body):
-    """Wrap a sandbox view: count its calls and apply matching faults."""
+def endpoint(
+    name: str,
+    *,
+    authenticated: Callable[[HttpRequest], bool],
+    error_body: Callable[[int], object] = _default_error_body,
+):
+    """Wrap a sandbox view: count its calls and, on calls that pass ``authenticated``, apply
+    matching faults."""
     _NAMES.add(name)
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             _count(name)
+            if not authenticated(request):
+                return view(request, *args, **kwargs)
             matching = [fault for fault in faults_active() if fault.matches(name)]
             for fault in matching:
                 if fault.latency_ms and fault.kind is None and _applies(fault):

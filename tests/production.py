@@ -10,11 +10,12 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-production-secret-key-that-is-long-enough-for-django-checks-123",
     "ALLOWED_HOSTS": "foyer.example",
+    "SITE_URL": "https://foyer.example",
     "EMAIL_URL": "smtp://mail.foyer.example:25",
     "TOKEN_ENCRYPTION_KEYS": "uXZ0eQ8mB5m3h7v1kZ9Qe6Cq2yM0a4d8f1g3h5j7k9I=",
 }
 # What this test run's own environment may set that would change the answer.
-_NOT_INHERITED = {*PRODUCTION, "DATABASE_URL", "REDIS_URL", "LOG_FORMAT"}
+_NOT_INHERITED = {*PRODUCTION, "DATABASE_URL", "REDIS_URL", "LOG_FORMAT", "SANDBOX_ENABLED"}
 
 
 def django_run(code: str, *, production: bool = True, **overrides: str | None):

@@ -278,7 +278,7 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     config = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
 
     assert os.environ["DEBUG"] == "false"
-    assert config["bind"] == "0.0.0.0:9123"
+    assert config["bind"] == "127.0.0.1:9123"
     assert config["workers"] == 3
     assert config["worker_class"] == "gthread"
     assert config["threads"] > 1

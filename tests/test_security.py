@@ -124,14 +124,31 @@ def test_production_answers_the_health_check_over_plain_http(production):
     assert production["health_over_http"] in {200, 503}
 
 
+DEPLOY_CHECK = (
+    "from django.core.management import execute_from_command_line; "
+    "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+)
+REAL_UPSTREAMS = {
+    "BUTTERFLYMX_CLIENT_ID": "foyer-production-client",
+    "BUTTERFLYMX_CLIENT_SECRET": "production-client-secret",
+    "BUTLR_CLIENT_ID": "foyer-production-butlr",
+    "BUTLR_CLIENT_SECRET": "production-butlr-secret",
+}
+
+
 def test_deploy_checks_pass_under_production_settings():
-    result = django_run(
-        "import sys; from django.core.management import execute_from_command_line; "
-        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
-    )
+    result = django_run(DEPLOY_CHECK, REDIS_URL="redis://127.0.0.1:6379/0", **REAL_UPSTREAMS)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_checks_fail_without_a_shared_cache_or_the_real_upstreams():
+    result = django_run(DEPLOY_CHECK)
+
+    assert result.returncode != 0
+    for problem in ("foyer.E003", "foyer.E004"):
+        assert problem in result.stderr
 
 
 def test_htmx_injects_no_inline_style(client):

@@ -34,9 +34,16 @@ def _same(given: object, expected: str) -> bool:
     return isinstance(given, str) and secrets.compare_digest(given.encode(), expected.encode())
 
 
+def _client_authenticated(request: HttpRequest) -> bool:
+    body = _json_body(request) or {}
+    return _same(body.get("client_id"), settings.SANDBOX_BUTLR_CLIENT_ID) and _same(
+        body.get("client_secret"), settings.SANDBOX_BUTLR_CLIENT_SECRET
+    )
+
+
 @csrf_exempt
 @require_POST
-@endpoint("butlr.login", error_body=_auth_error_body)
+@endpoint("butlr.login", authenticated=_client_authenticated, error_body=_auth_error_body)
 def client_login(request: HttpRequest) -> JsonResponse:
     body = _json_body(request)
     if body is None:
@@ -52,10 +59,7 @@ def client_login(request: HttpRequest) -> JsonResponse:
             },
             status=400,
         )
-    if not (
-        _same(body.get("client_id"), settings.SANDBOX_BUTLR_CLIENT_ID)
-        and _same(body.get("client_secret"), settings.SANDBOX_BUTLR_CLIENT_SECRET)
-    ):
+    if not _client_authenticated(request):
         return JsonResponse(
             {"error": "access_denied", "error_description": "Unauthorized"}, status=401
         )
@@ -92,7 +96,7 @@ def _authorized(request: HttpRequest) -> bool:
 
 @csrf_exempt
 @require_POST
-@endpoint("butlr.graphql", error_body=_graphql_error_body)
+@endpoint("butlr.graphql", authenticated=_authorized, error_body=_graphql_error_body)
 def graphql(request: HttpRequest) -> JsonResponse:
     if not _authorized(request):
         return _unauthorized(
@@ -130,7 +134,7 @@ def _json_or_invalid(request: HttpRequest) -> object:
 
 @csrf_exempt
 @require_POST
-@endpoint("butlr.reporting", error_body=_api_error_body)
+@endpoint("butlr.reporting", authenticated=_authorized, error_body=_api_error_body)
 def reporting(request: HttpRequest) -> JsonResponse:
     if not _authorized(request):
         return _api_unauthorized()
@@ -143,7 +147,7 @@ def reporting(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
-@endpoint("butlr.detections", error_body=_api_error_body)
+@endpoint("butlr.detections", authenticated=_authorized, error_body=_api_error_body)
 def detections(request: HttpRequest) -> JsonResponse:
     if not _authorized(request):
         return _api_unauthorized()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.butterflymx.api_views import bearer_is_live
 from sandbox.butterflymx.errors import OAuthError, oauth_error_body, oauth_error_response
 from sandbox.butterflymx.selectors import (
     access_token_get,
@@ -87,7 +88,18 @@ def _authorization_request(params) -> AuthorizationRequest:
     return request
 
 
-@endpoint("butterflymx.authorize", error_body=oauth_error_body)
+def _client_named(request) -> bool:
+    """The consent page has no one to authenticate yet: it asks that the request name the
+    known client and one of its redirect URIs."""
+    params = request.GET if request.method == "GET" else request.POST
+    return params.get(
+        "client_id"
+    ) == settings.SANDBOX_BUTTERFLYMX_CLIENT_ID and redirect_uri_is_registered(
+        redirect_uri=params.get("redirect_uri", "")
+    )
+
+
+@endpoint("butterflymx.authorize", authenticated=_client_named, error_body=oauth_error_body)
 @require_http_methods(["GET", "POST"])
 def authorize(request):
     """Ask which sandbox person is signing in; POST approves or denies.
@@ -151,6 +163,11 @@ def _client_credentials(request) -> tuple[str, str]:
     return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
 
 
+def _client_authenticated(request) -> bool:
+    client_id, client_secret = _client_credentials(request)
+    return client_is_valid(client_id=client_id, client_secret=client_secret)
+
+
 def _token_response(body: dict) -> JsonResponse:
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
@@ -159,7 +176,7 @@ def _token_response(body: dict) -> JsonResponse:
 
 
 @csrf_exempt
-@endpoint("butterflymx.token", error_body=oauth_error_body)
+@endpoint("butterflymx.token", authenticated=_client_authenticated, error_body=oauth_error_body)
 @require_POST
 def token(request):
     grant_type = request.POST.get("grant_type", "")
@@ -192,7 +209,7 @@ def token(request):
 
 
 @csrf_exempt
-@endpoint("butterflymx.revoke", error_body=oauth_error_body)
+@endpoint("butterflymx.revoke", authenticated=_client_authenticated, error_body=oauth_error_body)
 @require_POST
 def revoke(request):
     """Revoke a token: 200 with {} whether or not it existed (RFC 7009)."""
@@ -202,7 +219,7 @@ def revoke(request):
     return JsonResponse({})
 
 
-@endpoint("butterflymx.token_info", error_body=oauth_error_body)
+@endpoint("butterflymx.token_info", authenticated=bearer_is_live, error_body=oauth_error_body)
 @require_GET
 def token_info(request):
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")

@@ -36,6 +36,11 @@ def _bearer_token(request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def bearer_is_live(request) -> bool:
+    token = _bearer_token(request)
+    return bool(token) and access_token_get(token=token) is not None
+
+
 def bearer_required(view):
     """Answer 401 unless a live access token comes with the request; pass on its person."""
 
@@ -61,7 +66,7 @@ def _list_response(request, queryset, serialize, attributes) -> JsonResponse:
     return JsonResponse({"data": [serialize(item) for item in items], "page_info": page_info})
 
 
-@endpoint("butterflymx.tenants", error_body=api_error_body)
+@endpoint("butterflymx.tenants", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def tenants(request, person):
@@ -71,7 +76,7 @@ def tenants(request, person):
     )
 
 
-@endpoint("butterflymx.buildings", error_body=api_error_body)
+@endpoint("butterflymx.buildings", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def buildings(request, person):
@@ -80,7 +85,7 @@ def buildings(request, person):
     )
 
 
-@endpoint("butterflymx.building", error_body=api_error_body)
+@endpoint("butterflymx.building", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def building(request, person, building_id):
@@ -90,7 +95,7 @@ def building(request, person, building_id):
     return JsonResponse({"data": building_data(found)})
 
 
-@endpoint("butterflymx.access_points", error_body=api_error_body)
+@endpoint("butterflymx.access_points", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def access_points(request, person):
@@ -102,7 +107,7 @@ def access_points(request, person):
     )
 
 
-@endpoint("butterflymx.devices", error_body=api_error_body)
+@endpoint("butterflymx.devices", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def devices(request, person):
@@ -114,7 +119,7 @@ def devices(request, person):
     )
 
 
-@endpoint("butterflymx.access_logs", error_body=api_error_body)
+@endpoint("butterflymx.access_logs", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def access_logs(request, person, building_id):
@@ -169,7 +174,7 @@ def _door_release_params(body: bytes) -> tuple[int, int | None, int | None]:
 
 
 @csrf_exempt
-@endpoint("butterflymx.door_release", error_body=api_error_body)
+@endpoint("butterflymx.door_release", authenticated=bearer_is_live, error_body=api_error_body)
 @require_POST
 @bearer_required
 def door_release(request, person):

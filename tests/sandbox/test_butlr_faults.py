@@ -7,7 +7,16 @@ from sandbox import faults
 pytestmark = pytest.mark.django_db
 
 ENDPOINTS = [
-    ("butlr.login", "api/v2/clients/login", {}, "error"),
+    (
+        "butlr.login",
+        "api/v2/clients/login",
+        {
+            "client_id": "foyer-sandbox-butlr",
+            "client_secret": "foyer-sandbox-butlr-secret",
+            "grant_type": "client_credentials",
+        },
+        "error",
+    ),
     ("butlr.graphql", "api/v3/graphql", {"query": "{ sites { id } }"}, "errors"),
     (
         "butlr.reporting",
@@ -69,3 +78,14 @@ def test_a_fault_on_one_endpoint_leaves_the_others_alone(butlr_post):
     assert reporting["Retry-After"] == "7"
     assert graphql.status_code == 200
     assert faults.calls_all()["butlr.graphql"] == 1
+
+
+@pytest.mark.parametrize(("name", "path", "body", "error_key"), ENDPOINTS)
+def test_faults_spare_calls_that_do_not_authenticate(client, name, path, body, error_key):
+    faults.fault_add(endpoint="butlr.*", kind="status", status=503)
+    stranger = {**body, "client_secret": "a-guess"} if name == "butlr.login" else body
+
+    response = client.post(f"/sandbox/butlr/{path}", stranger, content_type="application/json")
+
+    assert response.status_code == 401
+    assert faults.calls_count(name) == 1

@@ -80,20 +80,52 @@ def test_a_status_fault_carries_its_headers(get_tenants):
     assert response.json()["errors"][0]["code"] == "too_many_requests"
 
 
+CLIENT = {"client_id": "foyer-sandbox-client", "client_secret": "foyer-sandbox-secret"}
+
+
 def test_a_status_fault_on_the_accounts_host_answers_the_oauth_form(client, bmx_world):
     faults.fault_add(endpoint="butterflymx.token", kind="status", status=503, times=1)
-    response = client.post(f"{ACCOUNTS}/oauth/token", {"grant_type": "refresh_token"})
+    response = client.post(f"{ACCOUNTS}/oauth/token", {"grant_type": "refresh_token", **CLIENT})
     assert response.status_code == 503
     assert response.json()["error"] == "temporarily_unavailable"
 
 
 def test_a_wildcard_fault_hits_every_butterflymx_endpoint_and_nothing_else(client, bmx_world):
     faults.fault_add(endpoint="butterflymx.*", kind="status", status=500)
-    assert client.get(f"{API}/v4/buildings").status_code == 500
-    response = client.post(f"{API}/v4/door_release_requests", "{}", content_type="application/json")
+    bearer = {"Authorization": f"Bearer {token_issue(person=bmx_world.rosa)['access_token']}"}
+    assert client.get(f"{API}/v4/buildings", headers=bearer).status_code == 500
+    response = client.post(
+        f"{API}/v4/door_release_requests", "{}", content_type="application/json", headers=bearer
+    )
     assert response.status_code == 500
     assert response.json()["errors"][0]["code"] == "internal_server_error"
     assert client.get("/sandbox/_control").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "status"),
+    [
+        ("get", f"{API}/v4/tenants", {}, 401),
+        ("post", f"{API}/v4/door_release_requests", {}, 401),
+        ("get", f"{ACCOUNTS}/oauth/token/info", {}, 401),
+        ("post", f"{ACCOUNTS}/oauth/token", {"grant_type": "refresh_token"}, 401),
+        (
+            "post",
+            f"{ACCOUNTS}/oauth/token",
+            {"grant_type": "refresh_token", **CLIENT, "client_secret": "a-guess"},
+            401,
+        ),
+        ("post", f"{ACCOUNTS}/oauth/revoke", {"token": "anything"}, 200),
+        ("get", f"{ACCOUNTS}/oauth/authorize", {"client_id": "someone-else"}, 400),
+    ],
+)
+def test_faults_spare_calls_that_do_not_authenticate(client, bmx_world, method, path, data, status):
+    faults.fault_add(endpoint="butterflymx.*", kind="status", status=503)
+
+    response = getattr(client, method)(path, data)
+
+    assert response.status_code == status
+    assert sum(faults.calls_all().values()) == 1
 
 
 def test_a_fault_on_one_endpoint_leaves_the_others_alone(client, get_tenants):

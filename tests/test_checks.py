@@ -1,0 +1,70 @@
+"""Foyer's deploy checks name every unsafe production setting."""
+
+import pytest
+
+from config.checks import production_checks
+
+REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://cache"}
+LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "foyer"}
+
+
+@pytest.fixture
+def deployable(settings):
+    settings.SITE_URL = "https://foyer.example"
+    settings.BUTTERFLYMX_ACCOUNTS_URL = "https://accounts.butterflymx.com"
+    settings.BUTTERFLYMX_API_URL = "https://api.butterflymx.com"
+    settings.BUTLR_API_URL = "https://api.butlr.io"
+    settings.BUTTERFLYMX_SANDBOX = False
+    settings.BUTLR_SANDBOX = False
+    settings.SANDBOX_ENABLED = False
+    settings.CACHES = {"default": REDIS}
+    return settings
+
+
+def ids() -> list[str]:
+    return [problem.id for problem in production_checks(None)]
+
+
+def test_a_production_configuration_passes(deployable):
+    assert ids() == []
+
+
+def test_a_plain_http_site_url_fails(deployable):
+    deployable.SITE_URL = "http://127.0.0.1:8000"
+    assert ids() == ["foyer.E001"]
+
+
+@pytest.mark.parametrize(
+    "name", ["BUTTERFLYMX_ACCOUNTS_URL", "BUTTERFLYMX_API_URL", "BUTLR_API_URL"]
+)
+def test_a_plain_http_upstream_fails(deployable, name):
+    setattr(deployable, name, "http://api.upstream.example")
+    assert ids() == ["foyer.E002"]
+
+
+def test_a_sandbox_on_the_loopback_may_be_reached_over_http(deployable):
+    deployable.BUTLR_API_URL = "http://127.0.0.1:9000/sandbox/butlr"
+    assert ids() == []
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+        "django.core.cache.backends.filebased.FileBasedCache",
+    ],
+)
+def test_a_cache_each_process_or_machine_keeps_to_itself_fails(deployable, backend):
+    deployable.CACHES = {"default": {**LOCAL, "BACKEND": backend}}
+    assert ids() == ["foyer.E003"]
+
+
+def test_an_upstream_left_to_the_sandbox_fails(deployable):
+    deployable.BUTLR_SANDBOX = True
+    assert ids() == ["foyer.E004"]
+
+
+def test_serving_the_sandbox_is_flagged(deployable):
+    deployable.SANDBOX_ENABLED = True
+    assert ids() == ["foyer.W001"]
