@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-clock lint format check e2e-deps bench clean
+.PHONY: install run test test-fast test-clock lint format check e2e-deps bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After every change: the suite without the browser journeys and the exhaustive (slow) runs,
+# which `make test` and CI still run.
+test-fast: install
+	$(BIN)/pytest -q -m "not e2e and not slow" $(PYTEST_ARGS)
 
 # The suite with the clock a year ahead and a year back (Debian's faketime): no test may
 # depend on the day it runs. The browser journeys are left out: Chromium and faketime clash.

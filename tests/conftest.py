@@ -88,6 +88,16 @@ def _upstreams_cannot_answer(settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _static_files_from_the_apps(tmp_path_factory):
+    """Static files are served from the apps' folders, as in development, not from a
+    collectstatic output a benchmark may have left: WhiteNoise would index all of it again
+    for every test's client."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "STATIC_ROOT", tmp_path_factory.mktemp("static-root"))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _live_server_answers_at_once():
     """The live server writes an answer's headers and body separately; with Nagle's algorithm
     on, every answer on a kept-alive connection then waits ~40 ms for the client's delayed
