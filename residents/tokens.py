@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +37,18 @@ def _is_fresh(connection: ButterflyMXConnection, rejected: str | None) -> bool:
     if connection.expires_at and connection.expires_at - REFRESH_MARGIN <= timezone.now():
         return False
     return rejected is None or token_decrypt(connection.access_token_ciphertext) != rejected
+
+
+def _statements_may_wait_for_a_refresh() -> None:
+    """Within this transaction, let PostgreSQL's statement timeout cover a refresh: the one
+    refreshing holds the row lock for up to two token calls, and the others wait on it."""
+    if db_connection.vendor != "postgresql":
+        return
+    call = settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [f"{round(2 * call + 5)}s"]
+        )
 
 
 def _token_refresh(*, refresh_token: str) -> TokenSet:
@@ -70,6 +84,7 @@ def access_token_refresh(*, connection: ButterflyMXConnection, rejected: str | N
     """
     refused = False
     with transaction.atomic():
+        _statements_may_wait_for_a_refresh()
         locked = ButterflyMXConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.needs_reconnect:
             raise ReconnectRequired

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection as db_connection
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +20,12 @@ from residents.butterflymx.client import (
 )
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection
-from residents.tokens import ReconnectRequired, access_token_get, access_token_refresh
+from residents.tokens import (
+    ReconnectRequired,
+    _statements_may_wait_for_a_refresh,
+    access_token_get,
+    access_token_refresh,
+)
 from tests.fixtures.scripted_http import HANG, Answer
 from tests.residents.conftest import connection_create
 
@@ -211,3 +217,13 @@ def test_a_refresh_that_times_out_twice_keeps_the_tokens(token_endpoint, residen
     assert len(token_endpoint.requests) == 2
     assert stored(resident) == ("old-access", "old-refresh")
     assert not connection_of(resident).needs_reconnect
+
+
+def test_a_refresh_lets_statements_wait_for_it_on_postgresql(connected_resident, settings):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statement timeout; .ci/run runs this on PostgreSQL")
+    settings.BUTTERFLYMX_CONNECT_TIMEOUT, settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT = 3, 15
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        _statements_may_wait_for_a_refresh()
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "41s"
