@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -87,10 +88,14 @@ def _cache_prefix(connection: ButterflyMXConnection) -> str:
 
 
 def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
+    """Forget the resident's homes and doors (their tenancies' ids stay remembered)."""
     prefix = _cache_prefix(connection)
-    tenants = cache.get(f"{prefix}:tenants") or []
+    known = cache.get_many([f"{prefix}:tenants", f"{prefix}:tenancies"])
+    tenancies = set(known.get(f"{prefix}:tenancies", ()))
+    tenancies |= {(t.building_id, t.id) for t in known.get(f"{prefix}:tenants", ())}
     cache.delete_many(
-        [f"{prefix}:tenants"] + [f"{prefix}:doors:{t.building_id}:{t.id}" for t in tenants]
+        [f"{prefix}:tenants"]
+        + [f"{prefix}:doors:{building_id}:{tenant_id}" for building_id, tenant_id in tenancies]
     )
 
 
@@ -103,10 +108,10 @@ def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
     value = cache.get(key)
     if value is not None:
         return value
-    lock = f"{key}:fetching"
+    lock, mine = f"{key}:fetching", uuid.uuid4().hex
     patience = settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_READ_TIMEOUT
     deadline = time.monotonic() + patience
-    while not (locked := cache.add(lock, 1, timeout=int(patience) + 1)):
+    while not (locked := cache.add(lock, mine, timeout=int(patience) + 1)):
         if time.monotonic() > deadline:
             break  # the one fetching is stuck: fetch regardless
         time.sleep(WAIT_STEP_SECONDS)
@@ -118,12 +123,12 @@ def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
         cache.set(key, value, LISTING_SECONDS)
         return value
     finally:
-        if locked:
+        # A fetch slower than the lock's life may find it taken by another since.
+        if locked and cache.get(lock) == mine:
             cache.delete(lock)
 
 
-def _tenants_remember(prefix: str, tenants: list[Tenant]) -> None:
-    cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
+def _tenancies_remember(prefix: str, tenants: list[Tenant]) -> None:
     cache.set(f"{prefix}:tenancies", {(t.building_id, t.id) for t in tenants}, TENANCIES_SECONDS)
 
 
@@ -133,7 +138,7 @@ def tenants_for_connection(*, connection: ButterflyMXConnection) -> list[Tenant]
 
     def fetch() -> list[Tenant]:
         tenants = butterflymx_call(connection=connection, call=lambda client: client.tenants())
-        _tenants_remember(prefix, tenants)
+        _tenancies_remember(prefix, tenants)
         return tenants
 
     return _fetched_once(f"{prefix}:tenants", fetch)
@@ -199,7 +204,8 @@ def listing_get(
             ),
         )
         if cached_tenants is None:
-            _tenants_remember(prefix, tenants)
+            cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
+            _tenancies_remember(prefix, tenants)
         return _listing_sort(
             tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
             access_points=access_points,

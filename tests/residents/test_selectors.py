@@ -3,12 +3,14 @@
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents.selectors import (
     DoorNotFound,
+    _cache_prefix,
     connection_for_user,
     doors_for_tenant,
     listing_cache_clear,
@@ -133,3 +135,17 @@ def test_concurrent_cold_loads_of_a_listing_ask_butterflymx_once(bmx_sandbox, co
     assert len(listings) == 8
     assert all(listing == listings[0] for listing in listings)
     assert [bmx_sandbox.calls(name) for name in DOOR_CALLS] == [1, 1, 1]
+
+
+def test_refreshing_forgets_the_doors_even_after_the_homes_expired(bmx_sandbox, connected_resident):
+    connection = connection_for_user(user=connected_resident)
+    tenant = bmx_sandbox.world.rosa_harbor
+    listing_get(connection=connection, building_id=tenant.building_id, tenant_id=tenant.pk)
+    calls = _calls(bmx_sandbox)
+    # The homes' entry lives on its own clock and may be gone while the doors are cached.
+    cache.delete(f"{_cache_prefix(connection)}:tenants")
+
+    listing_cache_clear(connection=connection)
+    listing_get(connection=connection, building_id=tenant.building_id, tenant_id=tenant.pk)
+
+    assert _calls(bmx_sandbox) > calls
