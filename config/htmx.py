@@ -5,9 +5,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import resolve_url
 from django.views.csrf import csrf_failure as django_csrf_failure
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect
+
+from residents.views import notice
 
 NOTICES = {
     403: "You don't have access to that.",
@@ -24,11 +26,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     response = django_csrf_failure(request, reason=reason)
     response.csrf_failure = True  # type: ignore[attr-defined]
     return response
-
-
-def _notice(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    response = render(request, "_notice.html", {"message": message}, status=status)
-    return reswap(retarget(response, "#notice"), "innerHTML")
 
 
 def _login_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse | None:
@@ -69,4 +66,4 @@ class HtmxErrorMiddleware:
             message = SERVER_NOTICE
         else:
             message = NOTICES.get(status, OTHER_NOTICE)
-        return _notice(request, message, status)
+        return notice(request, message, status=status)  # type: ignore[arg-type]

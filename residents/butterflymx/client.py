@@ -465,9 +465,10 @@ def _client_credentials() -> dict:
 
 
 def token_refresh(*, refresh_token: str) -> TokenSet:
-    """Trade a refresh token for a new pair. ButterflyMX rotates refresh tokens, so this is
-    never retried (a second try would spend an already rotated token) and the caller must
-    store both new tokens; :class:`InvalidGrant` means the resident must reconnect."""
+    """Trade a refresh token for a new pair. ButterflyMX rotates refresh tokens, so the
+    session never retries this (residents.tokens decides when the same token may be sent
+    again) and the caller must store both new tokens; :class:`InvalidGrant` means the
+    resident must reconnect."""
     secrets = (refresh_token, settings.BUTTERFLYMX_CLIENT_SECRET)
     response = _send(
         "POST",
