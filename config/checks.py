@@ -89,6 +89,16 @@ def production_checks(app_configs, **kwargs):
                     id="foyer.E004",
                 )
             )
+    if not settings.ALLAUTH_TRUSTED_PROXY_COUNT and not settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER:
+        problems.append(
+            Warning(
+                "No proxy is trusted for the client's address: gunicorn listens on the loopback "
+                "behind a proxy, so every client would share the proxy's address and one "
+                "client's failed sign-ins would lock everyone out.",
+                hint="Set TRUSTED_PROXY_COUNT (usually 1) or TRUSTED_CLIENT_IP_HEADER.",
+                id="foyer.W002",
+            )
+        )
     if settings.SANDBOX_ENABLED:
         problems.append(
             Warning(

@@ -18,6 +18,7 @@ def deployable(settings):
     settings.BUTLR_SANDBOX = False
     settings.SANDBOX_ENABLED = False
     settings.CACHES = {"default": REDIS}
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     return settings
 
 
@@ -63,6 +64,19 @@ def test_a_cache_each_process_or_machine_keeps_to_itself_fails(deployable, backe
 def test_an_upstream_left_to_the_sandbox_fails(deployable):
     deployable.BUTLR_SANDBOX = True
     assert ids() == ["foyer.E004"]
+
+
+@pytest.mark.parametrize(("count", "header"), [(0, None), (0, "")])
+def test_trusting_no_proxy_for_the_clients_address_is_flagged(deployable, count, header):
+    deployable.ALLAUTH_TRUSTED_PROXY_COUNT = count
+    deployable.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = header
+    assert ids() == ["foyer.W002"]
+
+
+def test_a_trusted_client_address_header_will_do(deployable):
+    deployable.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    deployable.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+    assert ids() == []
 
 
 def test_serving_the_sandbox_is_flagged(deployable):

@@ -137,7 +137,12 @@ REAL_UPSTREAMS = {
 
 
 def test_deploy_checks_pass_under_production_settings():
-    result = django_run(DEPLOY_CHECK, REDIS_URL="redis://127.0.0.1:6379/0", **REAL_UPSTREAMS)
+    result = django_run(
+        DEPLOY_CHECK,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        TRUSTED_PROXY_COUNT="1",
+        **REAL_UPSTREAMS,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
