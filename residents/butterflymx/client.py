@@ -399,7 +399,8 @@ class ButterflyMXClient:
     ) -> list[Keychain]:
         """A tenant's visitor passes, every page, optionally only those named ``name`` or
         ending at or after ``ends_at_gteq`` (aware). A recurring pass may have no ``ends_at``:
-        such a pass is kept here, but ButterflyMX's own filter may already have left it out."""
+        such a pass is kept here, but ButterflyMX's own filter may already have left it out.
+        Passes of other tenants, and those naming no tenant (made for a unit), are left out."""
         tenant_id = int(tenant_id)
         params: dict = {"q[tenant_id_eq]": tenant_id}
         if name is not None:
@@ -530,7 +531,8 @@ class ButterflyMXClient:
         a QR-only key). Never retried; if this fails, the caller deletes an empty pass."""
         request: dict = {"keychain_id": int(keychain_id)}
         optional = {"name": name, "email": email, "sms_number": sms_number, "pin_code": pin_code}
-        request.update({key: value for key, value in optional.items() if value is not None})
+        # A blank form field means "not given", not an empty name or PIN.
+        request.update({key: value for key, value in optional.items() if value})
         response = self._call("POST", "/v4/virtual_keys", json=request, secrets=(pin_code,))
         return VirtualKey.from_data(_data(response, dict))
 

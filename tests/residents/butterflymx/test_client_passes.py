@@ -556,7 +556,7 @@ class TestVirtualKeys:
             json={"data": {"id": 9103, "keychain_id": 4401, "pin_code": None}},
         )
 
-        key = client.virtual_key_create(4401)
+        key = client.virtual_key_create(4401, name="", email=None, pin_code="")
 
         assert sent(api.calls[0]) == {"keychain_id": 4401}
         assert key.pin_code is None  # a QR-only key
