@@ -17,9 +17,10 @@ SECRET_SETTINGS = (
     "TOKEN_ENCRYPTION_KEYS",
 )
 
+# A visitor pass's PIN, QR code and instructions link open doors, like a token.
 _KEYS = (
     r"access_token|refresh_token|id_token|token|client_secret|code_verifier|code"
-    r"|authorization|[a-z_]*password[a-z0-9_]*"
+    r"|authorization|[a-z_]*password[a-z0-9_]*|pin_code|qr_code_url|instructions_url"
 )
 _QUOTE = r"\\?[\"']"
 _PATTERNS = (

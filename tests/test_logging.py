@@ -107,6 +107,24 @@ def test_tokens_are_redacted_from_messages(formatter, message):
 
 
 @pytest.mark.parametrize("formatter", FORMATTERS, ids=["plain", "json"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        'virtual key {"id": 9101, "pin_code": "731948", "qr_code_url": "https://qr.test/f3a9",'
+        ' "instructions_url": "https://bmx.test/visitor/9c8b"}',
+        "{'pin_code': 731948, 'qr_code_url': 'https://qr.test/f3a9'}",
+        "POST /passes/ name=Ana&pin_code=731948&instructions_url=https://bmx.test/visitor/9c8b",
+    ],
+)
+def test_visitor_pass_codes_and_links_are_redacted(formatter, message):
+    line = written(formatter, record(message))
+
+    for secret in ("731948", "https://qr.test/f3a9", "https://bmx.test/visitor/9c8b"):
+        assert secret not in line
+    assert "[redacted]" in line
+
+
+@pytest.mark.parametrize("formatter", FORMATTERS, ids=["plain", "json"])
 def test_configured_secrets_are_redacted_wherever_they_appear(formatter, secrets):
     message = "settings: " + " / ".join(f"value {value}." for value in secrets)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from http.cookiejar import DefaultCookiePolicy
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -37,16 +38,21 @@ from residents.butterflymx.errors import (
     ValidationFailed,
 )
 from residents.butterflymx.types import (
+    WEEKDAYS,
     AccessLogEntry,
     AccessPoint,
     Building,
+    BuildingCapabilities,
     Device,
     DoorKind,
     DoorRelease,
+    Keychain,
+    KeychainType,
     Tenant,
     TokenInfo,
     TokenSet,
     Unit,
+    VirtualKey,
 )
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "AccessPoint",
     "BadResponse",
     "Building",
+    "BuildingCapabilities",
     "ButterflyMXClient",
     "ButterflyMXError",
     "Device",
@@ -62,6 +69,8 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "InvalidGrant",
+    "Keychain",
+    "KeychainType",
     "NotFound",
     "OAuthError",
     "RateLimited",
@@ -74,6 +83,7 @@ __all__ = [
     "Unreachable",
     "UpstreamTimeout",
     "ValidationFailed",
+    "VirtualKey",
     "token_info",
     "token_refresh",
     "token_revoke",
@@ -96,9 +106,11 @@ _DETAIL_LENGTH = 200
 
 
 class _Retry(Retry):
-    """urllib3's retries, for GETs only: a release or token call is sent exactly once, a
-    read that timed out is not sent again (the page has waited long enough), and a
-    Retry-After longer than a page can wait gives up at once."""
+    """urllib3's retries, for GETs only: a release, token call, create or delete is sent
+    exactly once (ButterflyMX has no idempotency key, and a delete that timed out may have
+    happened, so its outcome is the caller's to check), a read that timed out is not sent
+    again (the page has waited long enough), and a Retry-After longer than a page can wait
+    gives up at once."""
 
     def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
         retry: Retry = self
@@ -372,9 +384,7 @@ class ButterflyMXClient:
         """A building's door events at or after ``since`` (aware), every page up to the cap."""
         params = {}
         if since is not None:
-            if since.tzinfo is None:
-                raise ValueError("since must be timezone-aware.")
-            params["q[logged_at_gteq]"] = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            params["q[logged_at_gteq]"] = _ransack_datetime(since, "since")
         items = self._list(
             f"/v4/buildings/{int(building_id)}/access_logs", params, AccessLogEntry.from_data
         )
@@ -384,10 +394,190 @@ class ButterflyMXClient:
             if since is None or entry.logged_at is None or entry.logged_at >= since
         ]
 
+    def keychains(
+        self, tenant_id: int, *, name: str | None = None, ends_at_gteq: datetime | None = None
+    ) -> list[Keychain]:
+        """A tenant's visitor passes, every page, optionally only those named ``name`` or
+        ending at or after ``ends_at_gteq`` (aware). A recurring pass may have no ``ends_at``:
+        such a pass is kept here, but ButterflyMX's own filter may already have left it out.
+        Passes of other tenants, and those naming no tenant (made for a unit), are left out."""
+        tenant_id = int(tenant_id)
+        params: dict = {"q[tenant_id_eq]": tenant_id}
+        if name is not None:
+            params["q[name_eq]"] = name
+        if ends_at_gteq is not None:
+            params["q[ends_at_gteq]"] = _ransack_datetime(ends_at_gteq, "ends_at_gteq")
+        items = self._list("/v4/keychains", params, Keychain.from_data)
+        kept = [item for item in items if item.tenant_id == tenant_id]
+        if len(kept) != len(items):
+            logger.warning(
+                "ButterflyMX returned %d keychains of other tenants than %s; dropped them",
+                len(items) - len(kept),
+                tenant_id,
+            )
+        return [
+            keychain
+            for keychain in kept
+            if (name is None or keychain.name == name)
+            and (ends_at_gteq is None or _ends_at_or_after(keychain, ends_at_gteq))
+        ]
+
+    def keychain(self, keychain_id: int) -> Keychain:
+        keychain_id = int(keychain_id)
+        keychain = Keychain.from_data(_data(self._get(f"/v4/keychains/{keychain_id}"), dict))
+        if keychain.id != keychain_id:
+            raise BadResponse("ButterflyMX answered with a different keychain.")
+        return keychain
+
+    def keychain_create_custom(
+        self,
+        tenant_id: int,
+        *,
+        name: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        access_point_ids: Iterable[int],
+        device_ids: Iterable[int],
+    ) -> Keychain:
+        """A visitor pass open from ``starts_at`` to ``ends_at`` (aware), with no keys yet."""
+        return self._keychain_create(
+            "custom",
+            tenant_id,
+            name,
+            {
+                "starts_at": _rfc3339(starts_at, "starts_at"),
+                "ends_at": _rfc3339(ends_at, "ends_at"),
+                **_doors(access_point_ids, device_ids),
+            },
+        )
+
+    def keychain_create_one_time(
+        self,
+        tenant_id: int,
+        *,
+        name: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        access_point_ids: Iterable[int],
+        device_ids: Iterable[int],
+    ) -> Keychain:
+        """A visitor pass usable once between ``starts_at`` and ``ends_at`` (aware); ButterflyMX
+        keeps it open 15 minutes after its first use."""
+        return self._keychain_create(
+            "one_time",
+            tenant_id,
+            name,
+            {
+                "starts_at": _rfc3339(starts_at, "starts_at"),
+                "ends_at": _rfc3339(ends_at, "ends_at"),
+                **_doors(access_point_ids, device_ids),
+            },
+        )
+
+    def keychain_create_recurring(
+        self,
+        tenant_id: int,
+        *,
+        name: str,
+        start_date: date,
+        end_date: date,
+        time_from: time_of_day,
+        time_to: time_of_day,
+        weekdays: Iterable[str],
+        access_point_ids: Iterable[int],
+        device_ids: Iterable[int],
+    ) -> Keychain:
+        """A visitor pass open from ``time_from`` to ``time_to`` on ``weekdays`` ("mon".."sun")
+        between two dates. The times are naive: ButterflyMX probably reads them in the
+        building's local time (its spec's example), though one source says UTC."""
+        days = tuple(weekdays)
+        if not days or any(day not in WEEKDAYS for day in days):
+            raise ValueError(f"weekdays must be some of {', '.join(WEEKDAYS)}.")
+        return self._keychain_create(
+            "recurring",
+            tenant_id,
+            name,
+            {
+                "start_date": start_date.isoformat(),
+                "end_date": end_date.isoformat(),
+                "time_from": time_from.strftime("%H:%M"),
+                "time_to": time_to.strftime("%H:%M"),
+                "weekdays": [day for day in WEEKDAYS if day in days],
+                **_doors(access_point_ids, device_ids),
+            },
+        )
+
+    def keychain_create_delivery_pass(self, tenant_id: int, name: str) -> Keychain:
+        """A delivery pass: ButterflyMX opens it now, for 30 days, on every door, with
+        exactly one key. Its documented body is only the name and the tenant."""
+        return self._keychain_create("delivery_pass", tenant_id, name, {})
+
+    def keychain_delete(self, keychain_id: int) -> None:
+        """Delete a visitor pass and revoke every key on it. Never retried: after an
+        :class:`UpstreamTimeout` the pass may or may not be gone; read it again to know."""
+        self._call("DELETE", f"/v4/keychains/{int(keychain_id)}")
+
+    def virtual_key_create(
+        self,
+        keychain_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        sms_number: str | None = None,
+        pin_code: str | None = None,
+    ) -> VirtualKey:
+        """Add a key to a visitor pass. ButterflyMX emails or texts the visitor only when
+        ``email`` or ``sms_number`` is given; without ``pin_code`` it picks one (or none, for
+        a QR-only key). Never retried; if this fails, the caller deletes an empty pass."""
+        request: dict = {"keychain_id": int(keychain_id)}
+        optional = {"name": name, "email": email, "sms_number": sms_number, "pin_code": pin_code}
+        # A blank form field means "not given", not an empty name or PIN.
+        request.update({key: value for key, value in optional.items() if value})
+        response = self._call("POST", "/v4/virtual_keys", json=request, secrets=(pin_code,))
+        return VirtualKey.from_data(_data(response, dict))
+
+    def virtual_keys(self, keychain_id: int) -> list[VirtualKey]:
+        """The keys on a visitor pass, every page, with their PINs and links: show them,
+        never store them."""
+        keychain_id = int(keychain_id)
+        items = self._list(
+            "/v4/virtual_keys", {"q[keychain_id_eq]": keychain_id}, VirtualKey.from_data
+        )
+        kept = [item for item in items if item.keychain_id == keychain_id]
+        if len(kept) != len(items):
+            logger.warning(
+                "ButterflyMX returned %d virtual keys of other keychains than %s; dropped them",
+                len(items) - len(kept),
+                keychain_id,
+            )
+        return kept
+
+    def virtual_key_delete(self, key_id: int) -> None:
+        """Revoke one key. Never retried, like :meth:`keychain_delete`."""
+        self._call("DELETE", f"/v4/virtual_keys/{int(key_id)}")
+
+    def building_capabilities(self, building_id: int) -> BuildingCapabilities:
+        body = self._get(f"/v4/buildings/{int(building_id)}/capabilities")
+        return BuildingCapabilities.from_data(_data(body, dict))
+
+    def _keychain_create(self, kind: str, tenant_id: int, name: str, fields: dict) -> Keychain:
+        """Create a visitor pass of ``kind``, sent once: with no idempotency key upstream, a
+        create that timed out may have happened, so the caller lists by name before trying
+        again."""
+        if not name or not name.strip():
+            raise ValueError("A visitor pass needs a name.")
+        request = {"name": name, "tenant_id": int(tenant_id), **fields}
+        response = self._call("POST", f"/v4/keychains/{kind}", json={"keychain": request})
+        return Keychain.from_data(_data(response, dict))
+
     def _get(self, path: str, params: dict | None = None) -> dict:
         return self._call("GET", path, params=params)
 
-    def _call(self, method: str, path: str, **kwargs) -> dict:
+    def _call(
+        self, method: str, path: str, *, secrets: tuple[str | None, ...] = (), **kwargs
+    ) -> dict:
+        """Send one call; ``secrets`` (beyond the token) are scrubbed from any error text.
+        A 204, or a delete's empty answer, is an empty dict."""
         response = _send(
             method,
             settings.BUTTERFLYMX_API_URL.rstrip("/") + path,
@@ -395,7 +585,9 @@ class ButterflyMXClient:
             **kwargs,
         )
         if not 200 <= response.status_code < 300:
-            raise _api_error(response, (self._access_token,))
+            raise _api_error(response, (self._access_token, *secrets))
+        if response.status_code == 204 or (method == "DELETE" and not response.content):
+            return {}
         return _json_object(response)
 
     def _list(self, path: str, params: dict, parse: Callable[[dict], object]) -> list:
@@ -421,6 +613,34 @@ class ButterflyMXClient:
             len(items),
         )
         return items
+
+
+def _ends_at_or_after(keychain: Keychain, moment: datetime) -> bool:
+    return keychain.ends_at is None or keychain.ends_at >= moment
+
+
+def _rfc3339(value: datetime, what: str) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"{what} must be timezone-aware.")
+    return value.isoformat(timespec="seconds")
+
+
+def _ransack_datetime(value: datetime, what: str) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"{what} must be timezone-aware.")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _doors(access_point_ids: Iterable[int], device_ids: Iterable[int]) -> dict:
+    """Both door lists, always sent: ButterflyMX may read an empty or missing list as every
+    door, so a pass must name at least one."""
+    doors = {
+        "access_point_ids": [int(door_id) for door_id in access_point_ids],
+        "device_ids": [int(door_id) for door_id in device_ids],
+    }
+    if not doors["access_point_ids"] and not doors["device_ids"]:
+        raise ValueError("A visitor pass must name at least one access point or device.")
+    return doors
 
 
 def _next_page(value, current: int) -> int:

@@ -307,3 +307,158 @@ class TokenInfo:
             expires_in=_optional_int(data.get("expires_in", data.get("expires_in_seconds"))),
             application_uid=_optional_str(_mapping(data.get("application")).get("uid")),
         )
+
+
+def _optional_date(value) -> date | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _optional_hhmm(value) -> str | None:
+    """A time of day as "HH:MM", from "H:MM", "HH:MM:SS" or the full timestamp a Rails time
+    column is serialised as (its date and zone say nothing about the time of day)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    parts = text.split(":")
+    if 2 <= len(parts) <= 3 and all(part.isdigit() for part in parts):
+        hours, minutes = int(parts[0]), int(parts[1])
+    else:
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        hours, minutes = parsed.hour, parsed.minute
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _int_tuple(value) -> tuple[int, ...]:
+    items = value if isinstance(value, list) else []
+    return tuple(number for number in (_optional_int(item) for item in items) if number is not None)
+
+
+# ButterflyMX's spelling of the days a recurring visitor pass opens, Monday first.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekdays(value) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else []
+    days = {item.strip().lower()[:3] for item in items if isinstance(item, str)}
+    return tuple(day for day in WEEKDAYS if day in days)
+
+
+class KeychainType(StrEnum):
+    """The kinds of visitor pass, as ButterflyMX names a keychain's ``type``."""
+
+    CUSTOM = "custom_keychain"
+    ONE_TIME = "one_time_keychain"
+    RECURRING = "recurring_keychain"
+    DELIVERY_PASS = "delivery_pass"
+
+
+@dataclass(frozen=True)
+class Keychain:
+    """A visitor pass: when and through which doors its virtual keys open, and for whom.
+
+    Active, upcoming or expired follows from the dates; "used" from its keys. ``device_ids``
+    as answered include the devices of its access points: never compare them with what was
+    sent. ``type`` is None for a kind this code does not know."""
+
+    id: int
+    name: str
+    type: KeychainType | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    start_date: date | None
+    end_date: date | None
+    time_from: str | None
+    time_to: str | None
+    weekdays: tuple[str, ...]
+    building_id: int | None
+    tenant_id: int | None
+    unit_id: int | None
+    virtual_key_ids: tuple[int, ...]
+    access_point_ids: tuple[int, ...]
+    device_ids: tuple[int, ...]
+    created_at: datetime | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> Keychain:
+        keychain_id = _required_int(data, "id", "keychain")
+        kind = data.get("type")
+        known = {member.value for member in KeychainType}
+        return cls(
+            id=keychain_id,
+            name=_optional_str(data.get("name")) or f"Visitor pass {keychain_id}",
+            type=KeychainType(kind) if isinstance(kind, str) and kind in known else None,
+            starts_at=_optional_datetime(data.get("starts_at")),
+            ends_at=_optional_datetime(data.get("ends_at")),
+            start_date=_optional_date(data.get("start_date")),
+            end_date=_optional_date(data.get("end_date")),
+            time_from=_optional_hhmm(data.get("time_from")),
+            time_to=_optional_hhmm(data.get("time_to")),
+            weekdays=_weekdays(data.get("weekdays")),
+            building_id=_optional_int(data.get("building_id")),
+            tenant_id=_optional_int(data.get("tenant_id")),
+            unit_id=_optional_int(data.get("unit_id")),
+            virtual_key_ids=_int_tuple(data.get("virtual_key_ids")),
+            access_point_ids=_int_tuple(data.get("access_point_ids")),
+            device_ids=_int_tuple(data.get("device_ids")),
+            created_at=_optional_datetime(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class VirtualKey:
+    """One code on a visitor pass. Its PIN, QR code and instructions link open doors: they are
+    fetched to be shown and never stored, and the repr leaves them out."""
+
+    id: int
+    keychain_id: int | None
+    name: str | None
+    email: str | None
+    sms_number: str | None
+    sent_at: datetime | None
+    first_used_at: datetime | None
+    last_used_at: datetime | None
+    usage_count: int | None
+    pin_code: str | None = field(repr=False)
+    qr_code_url: str | None = field(repr=False)
+    instructions_url: str | None = field(repr=False)
+    building_id: int | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> VirtualKey:
+        return cls(
+            id=_required_int(data, "id", "virtual key"),
+            keychain_id=_optional_int(data.get("keychain_id")),
+            name=_optional_str(data.get("name")),
+            email=_optional_str(data.get("email")),
+            sms_number=_optional_str(data.get("sms_number")),
+            sent_at=_optional_datetime(data.get("sent_at")),
+            first_used_at=_optional_datetime(data.get("first_used_at")),
+            last_used_at=_optional_datetime(data.get("last_used_at")),
+            usage_count=_optional_int(data.get("usage_count")),
+            pin_code=_optional_str(data.get("pin_code")) or None,
+            qr_code_url=_optional_str(data.get("qr_code_url")) or None,
+            instructions_url=_optional_str(data.get("instructions_url")) or None,
+            building_id=_optional_int(data.get("building_id")),
+        )
+
+
+@dataclass(frozen=True)
+class BuildingCapabilities:
+    """What a building allows; only an explicit ``true`` turns a feature on."""
+
+    delivery_pass_enabled: bool
+
+    @classmethod
+    def from_data(cls, data: dict) -> BuildingCapabilities:
+        return cls(delivery_pass_enabled=data.get("delivery_pass_enabled") is True)
