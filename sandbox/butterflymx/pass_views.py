@@ -9,8 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox.butterflymx.models import AccessPoint
-from sandbox.butterflymx.selectors import virtual_key_by_token
+from sandbox.butterflymx.selectors import keypad_doors, virtual_key_by_token
 from sandbox.butterflymx.services import keypad_enter
 from sandbox.faults import endpoint
 
@@ -75,11 +74,12 @@ def _keypad_page(request, *, token: str | None):
             outcome = keypad_enter(
                 access_point_id=chosen or 0, pin_code=request.POST.get("pin_code", "").strip()
             )
-    doors = AccessPoint.objects.select_related("building").order_by("building__name", "name")
+    doors = keypad_doors()
     response = render(
         request,
         "sandbox/butterflymx/keypad.html",
         {"doors": doors, "outcome": outcome, "chosen": chosen, "token": token},
+        # A refusal is 403, so that a test or a script can tell it from an opening.
         status=200 if outcome is None or outcome.opened else 403,
     )
     response["Cache-Control"] = "no-store"

@@ -102,3 +102,8 @@ def virtual_key_by_token(*, token: str) -> VirtualKey | None:
     if not token:
         return None
     return VirtualKey.objects.select_related("keychain__building").filter(token=token).first()
+
+
+def keypad_doors() -> QuerySet[AccessPoint]:
+    """Every building's doors, for the keypad that stands in for their hardware."""
+    return AccessPoint.objects.select_related("building").order_by("building__name", "name")

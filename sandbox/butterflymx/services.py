@@ -368,6 +368,7 @@ def keychain_create(*, person: Person, type: str, params: dict) -> Keychain:
     recipients = _recipients(params)
     if type == Keychain.Type.DELIVERY_PASS:
         if not building.delivery_pass_enabled:
+            # ButterflyMX documents no 403: a refusal is a 422 in the errors envelope.
             raise ApiError(
                 422,
                 "delivery_pass_not_enabled",
