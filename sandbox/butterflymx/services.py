@@ -244,7 +244,10 @@ def _param_ids(params: dict, name: str) -> list[int]:
         return []
     if not isinstance(value, list):
         raise _invalid(name, f"{name} must be a list of ids.")
-    return sorted({_param_id({name: item}, name) or 0 for item in value} - {0})
+    ids = {_param_id({name: item}, name) for item in value}
+    if None in ids:
+        raise _invalid(name, f"{name} must be a list of ids.")
+    return sorted(ids)
 
 
 def _param_time(params: dict, name: str) -> datetime:

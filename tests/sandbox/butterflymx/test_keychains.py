@@ -237,6 +237,8 @@ def test_recurring_time_from_must_be_less_than_time_to(api, bmx_world):
         ({"starts_at": None}, ("starts_at", "blank")),
         ({"ends_at": "tomorrow"}, ("ends_at", "invalid")),
         ({"access_point_ids": [30001]}, ("access_point_ids", "invalid")),
+        ({"access_point_ids": [None]}, ("access_point_ids", "invalid")),
+        ({"access_point_ids": 24318}, ("access_point_ids", "invalid")),
         ({"device_ids": [115678]}, ("device_ids", "invalid")),
         ({"recipients": "guest@example.com"}, ("recipients", "invalid")),
     ],
