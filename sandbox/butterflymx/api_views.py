@@ -3,29 +3,41 @@
 import json
 from functools import wraps
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.butterflymx.errors import ApiError, api_error_body, api_error_response
 from sandbox.butterflymx.listing import id_parse, page_get, queryset_filter, time_parse
+from sandbox.butterflymx.models import Keychain
 from sandbox.butterflymx.selectors import (
     access_logs_for_building,
     access_points_for_person,
     access_token_get,
     buildings_for_person,
     devices_for_person,
+    keychains_for_person,
     tenants_for_person,
+    virtual_keys_for_person,
 )
 from sandbox.butterflymx.serializers import (
     access_log_data,
     access_point_data,
     building_data,
+    capabilities_data,
     device_data,
     door_release_data,
+    keychain_data,
     tenant_data,
+    virtual_key_data,
 )
-from sandbox.butterflymx.services import door_release_create
+from sandbox.butterflymx.services import (
+    door_release_create,
+    keychain_create,
+    keychain_delete,
+    virtual_key_create,
+    virtual_key_delete,
+)
 from sandbox.faults import endpoint
 
 _BY_ID_AND_BUILDING = {"id": ("id", id_parse), "building_id": ("building_id", id_parse)}
@@ -189,3 +201,137 @@ def door_release(request, person):
     except ApiError as error:
         return api_error_response(error)
     return JsonResponse({"data": door_release_data(release)}, status=201)
+
+
+@endpoint("butterflymx.capabilities", authenticated=bearer_is_live, error_body=api_error_body)
+@require_GET
+@bearer_required
+def capabilities(request, person, building_id):
+    found = buildings_for_person(person=person).filter(id=building_id).first()
+    if found is None:
+        return api_error_response(ApiError(404, "not_found", "Building not found."))
+    return JsonResponse({"data": capabilities_data(found)})
+
+
+def _json_object(body: bytes, wrapper: str, *, flat: bool = False) -> dict:
+    """The request's parameters, wrapped in {wrapper: {...}}, or also flat when allowed."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "bad_request", "The request body is not valid JSON.") from None
+    params = payload.get(wrapper) if isinstance(payload, dict) else None
+    if params is None and flat and isinstance(payload, dict) and payload:
+        params = payload
+    if not isinstance(params, dict):
+        raise ApiError(
+            400,
+            "parameter_missing",
+            f"param is missing or the value is empty: {wrapper}",
+            field=wrapper,
+        )
+    return params
+
+
+_KEYCHAIN_FILTERS = {
+    "id": ("id", id_parse),
+    "tenant_id": ("tenant_id", id_parse),
+    "building_id": ("building_id", id_parse),
+    "name": ("name", str),
+    "type": ("type", str),
+    "ends_at": ("ends_at", time_parse),
+}
+
+
+@endpoint("butterflymx.keychains", authenticated=bearer_is_live, error_body=api_error_body)
+@require_GET
+@bearer_required
+def keychains(request, person):
+    return _list_response(
+        request, keychains_for_person(person=person), keychain_data, _KEYCHAIN_FILTERS
+    )
+
+
+def _keychain_create_view(type: str):
+    @csrf_exempt
+    @require_POST
+    @bearer_required
+    def create(request, person):
+        try:
+            params = _json_object(request.body, "keychain")
+            created = keychain_create(person=person, type=type, params=params)
+        except ApiError as error:
+            return api_error_response(error)
+        found = keychains_for_person(person=person).get(id=created.id)
+        return JsonResponse({"data": keychain_data(found)}, status=201)
+
+    return create
+
+
+create_custom_keychain = endpoint(
+    "butterflymx.keychain_create_custom", authenticated=bearer_is_live, error_body=api_error_body
+)(_keychain_create_view(Keychain.Type.CUSTOM))
+create_one_time_keychain = endpoint(
+    "butterflymx.keychain_create_one_time",
+    authenticated=bearer_is_live,
+    error_body=api_error_body,
+)(_keychain_create_view(Keychain.Type.ONE_TIME))
+create_recurring_keychain = endpoint(
+    "butterflymx.keychain_create_recurring",
+    authenticated=bearer_is_live,
+    error_body=api_error_body,
+)(_keychain_create_view(Keychain.Type.RECURRING))
+create_delivery_pass = endpoint(
+    "butterflymx.keychain_create_delivery_pass",
+    authenticated=bearer_is_live,
+    error_body=api_error_body,
+)(_keychain_create_view(Keychain.Type.DELIVERY_PASS))
+
+
+@csrf_exempt
+@endpoint("butterflymx.keychain", authenticated=bearer_is_live, error_body=api_error_body)
+@require_http_methods(["GET", "DELETE"])
+@bearer_required
+def keychain(request, person, keychain_id):
+    if request.method == "DELETE":
+        try:
+            keychain_delete(person=person, keychain_id=keychain_id)
+        except ApiError as error:
+            return api_error_response(error)
+        return HttpResponse(status=204)
+    found = keychains_for_person(person=person).filter(id=keychain_id).first()
+    if found is None:
+        return api_error_response(ApiError(404, "not_found", "Keychain not found."))
+    return JsonResponse({"data": keychain_data(found)})
+
+
+@csrf_exempt
+@endpoint("butterflymx.virtual_keys", authenticated=bearer_is_live, error_body=api_error_body)
+@require_http_methods(["GET", "POST"])
+@bearer_required
+def virtual_keys(request, person):
+    if request.method == "GET":
+        return _list_response(
+            request,
+            virtual_keys_for_person(person=person).select_related("keychain"),
+            lambda key: virtual_key_data(key, request=request),
+            {"id": ("id", id_parse), "keychain_id": ("keychain_id", id_parse)},
+        )
+    try:
+        # The documented body is flat; a live client wraps it in "virtual_key": take both.
+        params = _json_object(request.body, "virtual_key", flat=True)
+        created = virtual_key_create(person=person, params=params)
+    except ApiError as error:
+        return api_error_response(error)
+    return JsonResponse({"data": virtual_key_data(created, request=request)}, status=201)
+
+
+@csrf_exempt
+@endpoint("butterflymx.virtual_key", authenticated=bearer_is_live, error_body=api_error_body)
+@require_http_methods(["DELETE"])
+@bearer_required
+def virtual_key(request, person, virtual_key_id):
+    try:
+        virtual_key_delete(person=person, virtual_key_id=virtual_key_id)
+    except ApiError as error:
+        return api_error_response(error)
+    return HttpResponse(status=204)

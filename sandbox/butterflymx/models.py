@@ -1,4 +1,5 @@
-"""The sandbox ButterflyMX world: buildings, people and doors, OAuth grants and door releases."""
+"""The sandbox ButterflyMX world: buildings, people and doors, OAuth grants, door releases and
+visitor passes."""
 
 import uuid
 
@@ -9,6 +10,8 @@ class Building(models.Model):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
     timezone = models.CharField(max_length=64)
+    # What GET /v4/buildings/{id}/capabilities answers; a building may not take delivery passes.
+    delivery_pass_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -156,6 +159,10 @@ class AccessToken(models.Model):
         return f"access token for {self.person_id}"
 
 
+def entry_method_api() -> str:
+    return "API"
+
+
 class DoorReleaseRequest(models.Model):
     """A door opened through the API; the releases also form each building's access log."""
 
@@ -169,6 +176,10 @@ class DoorReleaseRequest(models.Model):
         Device, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     release_method = models.CharField(max_length=20, default="api")
+    # As in the access log: "Tenant", "Visitor" or "Delivery"; and how the door was opened,
+    # a string such as "API" or an object such as {"keychain": id}.
+    release_type = models.CharField(max_length=20, default="Tenant")
+    entry_method = models.JSONField(default=entry_method_api)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -177,3 +188,63 @@ class DoorReleaseRequest(models.Model):
 
     def __str__(self):
         return f"door release {self.guid}"
+
+
+class Keychain(models.Model):
+    """A visitor pass: when, which doors and whose. Its virtual keys are the codes on it."""
+
+    class Type(models.TextChoices):
+        CUSTOM = "custom_keychain"
+        ONE_TIME = "one_time_keychain"
+        RECURRING = "recurring_keychain"
+        DELIVERY_PASS = "delivery_pass"
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="keychains")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=30, choices=Type.choices)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # Recurring passes: dates, local times in the building's time zone, and "mon".."sun".
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    time_from = models.TimeField(null=True, blank=True)
+    time_to = models.TimeField(null=True, blank=True)
+    weekdays = models.JSONField(default=list, blank=True)
+    allow_unit_access = models.BooleanField(default=False)
+    access_points = models.ManyToManyField(AccessPoint, blank=True, related_name="+")
+    devices = models.ManyToManyField(Device, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class VirtualKey(models.Model):
+    """One code on a keychain: a PIN and a QR code, reached by an unguessable token."""
+
+    keychain = models.ForeignKey(Keychain, on_delete=models.CASCADE, related_name="virtual_keys")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    sms_number = models.CharField(max_length=30, blank=True)
+    pin_code = models.CharField(max_length=6, null=True, blank=True)  # noqa: DJ001
+    token = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    first_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"virtual key {self.id} on {self.keychain_id}"

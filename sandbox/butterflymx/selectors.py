@@ -13,8 +13,10 @@ from sandbox.butterflymx.models import (
     Building,
     Device,
     DoorReleaseRequest,
+    Keychain,
     Person,
     Tenant,
+    VirtualKey,
 )
 
 
@@ -79,3 +81,29 @@ def access_logs_for_building(*, person: Person, building: Building) -> QuerySet:
     return DoorReleaseRequest.objects.filter(
         building=building, tenant__person=person
     ).select_related("access_point", "device", "tenant")
+
+
+def keychains_for_person(*, person: Person) -> QuerySet[Keychain]:
+    """The visitor passes of the person's own tenancies: nobody sees another's."""
+    return (
+        Keychain.objects.filter(tenant__person=person)
+        .select_related("building")
+        .prefetch_related("access_points__devices", "devices", "virtual_keys")
+        .order_by("id")
+    )
+
+
+def virtual_keys_for_person(*, person: Person) -> QuerySet[VirtualKey]:
+    return VirtualKey.objects.filter(keychain__tenant__person=person).order_by("id")
+
+
+def virtual_key_by_token(*, token: str) -> VirtualKey | None:
+    """The key a public QR or instructions link points at."""
+    if not token:
+        return None
+    return VirtualKey.objects.select_related("keychain__building").filter(token=token).first()
+
+
+def keypad_doors() -> QuerySet[AccessPoint]:
+    """Every building's doors, for the keypad that stands in for their hardware."""
+    return AccessPoint.objects.select_related("building").order_by("building__name", "name")

@@ -2,13 +2,17 @@
 
 from datetime import UTC, datetime
 
+from django.urls import reverse
+
 from sandbox.butterflymx.models import (
     AccessPoint,
     Building,
     Device,
     DoorReleaseRequest,
+    Keychain,
     Tenant,
     Unit,
+    VirtualKey,
 )
 
 
@@ -107,4 +111,69 @@ def access_log_data(release: DoorReleaseRequest) -> dict:
         "device_id": release.device_id,
         "door_name": door.name if door else None,
         "release_method": release.release_method,
+        # The documented fields of an access log entry, beside the ones above.
+        "access_point": release.access_point_id,
+        "unit": release.tenant.unit_id,
+        "release_status": "Unlocked",
+        "release_type": release.release_type,
+        "entry_method": release.entry_method,
+        "image_url": None,
+    }
+
+
+def capabilities_data(building: Building) -> dict:
+    return {"delivery_pass_enabled": building.delivery_pass_enabled}
+
+
+def keychain_data(keychain: Keychain) -> dict:
+    access_points = list(keychain.access_points.all())
+    # The answer's device_ids include the devices of the pass's access points.
+    device_ids = {device.id for device in keychain.devices.all()}
+    device_ids.update(device.id for door in access_points for device in door.devices.all())
+    data = {
+        "id": keychain.id,
+        "name": keychain.name,
+        "type": keychain.type,
+        "starts_at": time_format(keychain.starts_at),
+        "ends_at": time_format(keychain.ends_at),
+        "building_id": keychain.building_id,
+        "tenant_id": keychain.tenant_id,
+        "unit_id": keychain.unit_id,
+        "allow_unit_access": keychain.allow_unit_access,
+        "virtual_key_ids": sorted(key.id for key in keychain.virtual_keys.all()),
+        "access_point_ids": sorted(door.id for door in access_points),
+        "device_ids": sorted(device_ids),
+        **_stamps(keychain),
+    }
+    if keychain.type == Keychain.Type.RECURRING:
+        data |= {
+            "start_date": keychain.start_date.isoformat(),
+            "end_date": keychain.end_date.isoformat(),
+            "time_from": keychain.time_from.strftime("%H:%M"),
+            "time_to": keychain.time_to.strftime("%H:%M"),
+            "weekdays": keychain.weekdays,
+        }
+    return data
+
+
+def virtual_key_data(key: VirtualKey, *, request) -> dict:
+    return {
+        "id": key.id,
+        "keychain_id": key.keychain_id,
+        "building_id": key.keychain.building_id,
+        "name": key.name or None,
+        "email": key.email or None,
+        "sms_number": key.sms_number or None,
+        "sent_at": time_format(key.sent_at),
+        "first_used_at": time_format(key.first_used_at),
+        "last_used_at": time_format(key.last_used_at),
+        "usage_count": key.usage_count,
+        "pin_code": key.pin_code,
+        "qr_code_url": request.build_absolute_uri(
+            reverse("sandbox_bmx_virtual_key_qr_code", args=[key.token])
+        ),
+        "instructions_url": request.build_absolute_uri(
+            reverse("sandbox_bmx_virtual_key_instructions", args=[key.token])
+        ),
+        **_stamps(key),
     }

@@ -1,28 +1,41 @@
-"""Writes of the sandbox ButterflyMX: OAuth grants and tokens, door releases."""
+"""Writes of the sandbox ButterflyMX: OAuth grants and tokens, door releases, visitor passes
+and the keypad that takes them."""
 
 import base64
 import hashlib
 import hmac
+import itertools
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from sandbox.butterflymx.errors import ApiError, OAuthError
 from sandbox.butterflymx.models import (
     AccessPoint,
     AccessToken,
     AuthorizationCode,
+    Building,
     Device,
     DoorReleaseRequest,
+    Keychain,
     Person,
     Tenant,
+    VirtualKey,
 )
 from sandbox.butterflymx.selectors import (
     access_points_for_person,
     devices_for_person,
+    keychains_for_person,
     secret_hash,
+    virtual_keys_for_person,
 )
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -196,3 +209,440 @@ def door_release_create(
         created_at=now,
         updated_at=now,
     )
+
+
+# Visitor passes: keychains and their virtual keys.
+
+DELIVERY_PASS_LIFETIME = timedelta(days=30)
+ONE_TIME_GRACE = timedelta(minutes=15)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PIN_ATTEMPTS = 50
+
+
+def _blank(field: str) -> ApiError:
+    return ApiError(422, "blank", f"{field} can't be blank.", field=field)
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", message, field=field)
+
+
+def _param_id(params: dict, name: str) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+        return value
+    raise _invalid(name, f"{name} is not a number.")
+
+
+def _param_ids(params: dict, name: str) -> list[int]:
+    value = params.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(name, f"{name} must be a list of ids.")
+    ids = {_param_id({name: item}, name) for item in value}
+    if None in ids:
+        raise _invalid(name, f"{name} must be a list of ids.")
+    return sorted(ids)
+
+
+def _param_time(params: dict, name: str) -> datetime:
+    value = params.get(name)
+    if value in (None, ""):
+        raise _blank(name)
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise _invalid(name, f"{name} is not a time.")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _param_date(params: dict, name: str) -> date:
+    value = params.get(name)
+    if value in (None, ""):
+        raise _blank(name)
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _invalid(name, f"{name} is not a date.")
+    return parsed
+
+
+def _param_clock(params: dict, name: str) -> time:
+    value = params.get(name)
+    if value in (None, ""):
+        raise _blank(name)
+    try:
+        parsed = parse_time(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _invalid(name, f"{name} is not a time of day (HH:MM).")
+    return parsed
+
+
+def _keychain_owner(*, person: Person, params: dict) -> Tenant:
+    """The person's tenancy the pass belongs to, from tenant_id or else unit_id."""
+    tenant_id = _param_id(params, "tenant_id")
+    unit_id = _param_id(params, "unit_id")
+    if tenant_id is None and unit_id is None:
+        raise ApiError(
+            422,
+            "must_have_an_associated_unit_or_tenant",
+            "A keychain must have an associated unit or tenant.",
+            field="base",
+        )
+    tenants = Tenant.objects.filter(person=person).select_related("building")
+    if tenant_id is not None:
+        tenant = tenants.filter(id=tenant_id).first()
+        if tenant is None:
+            raise ApiError(404, "not_found", "Tenant not found.", field="tenant_id")
+        if unit_id is not None and unit_id != tenant.unit_id:
+            raise _invalid("unit_id", "The unit is not the tenant's unit.")
+        return tenant
+    tenant = tenants.filter(unit_id=unit_id).first()
+    if tenant is None:
+        raise ApiError(404, "not_found", "Unit not found.", field="unit_id")
+    return tenant
+
+
+def _keychain_doors(*, params: dict, tenant: Tenant) -> tuple[list[int], list[int]]:
+    access_point_ids = _param_ids(params, "access_point_ids")
+    device_ids = _param_ids(params, "device_ids")
+    found = AccessPoint.objects.filter(id__in=access_point_ids, building_id=tenant.building_id)
+    if found.count() != len(access_point_ids):
+        raise _invalid("access_point_ids", "Some access points are not in the tenant's building.")
+    devices = Device.objects.filter(id__in=device_ids, building_id=tenant.building_id).filter(
+        Q(unit__isnull=True) | Q(unit_id=tenant.unit_id)
+    )
+    if devices.count() != len(device_ids):
+        raise _invalid("device_ids", "Some devices are not in the tenant's building or unit.")
+    return access_point_ids, device_ids
+
+
+def _recipients(params: dict) -> list[str]:
+    value = params.get("recipients")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise _invalid("recipients", "recipients must be a list of emails or phone numbers.")
+    return [item.strip() for item in value]
+
+
+def _window_check(*, starts_at, ends_at, start_field: str, end_field: str) -> None:
+    if starts_at >= ends_at:
+        error = ApiError(
+            422,
+            "start_time_must_be_before_the_end_time",
+            "The start time must be before the end time.",
+            field=start_field,
+        )
+        # Two validations on the model, so both fields are reported, as Rails does.
+        error.errors.append(
+            {
+                "field": end_field,
+                "code": "end_time_must_be_after_the_start_time",
+                "message": "The end time must be after the start time.",
+            }
+        )
+        raise error
+
+
+def _local_time(*, building: Building, day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=ZoneInfo(building.timezone))
+
+
+def keychain_create(*, person: Person, type: str, params: dict) -> Keychain:
+    """Create a visitor pass of one of the four types, with a key per recipient if any."""
+    name = params.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _blank("name")
+    tenant = _keychain_owner(person=person, params=params)
+    building = tenant.building
+    now = timezone.now()
+    fields: dict = {}
+    recipients = _recipients(params)
+    if type == Keychain.Type.DELIVERY_PASS:
+        if not building.delivery_pass_enabled:
+            # ButterflyMX documents no 403: a refusal is a 422 in the errors envelope.
+            raise ApiError(
+                422,
+                "delivery_pass_not_enabled",
+                "Delivery passes are not enabled in this building.",
+                field="base",
+            )
+        access_point_ids = list(
+            AccessPoint.objects.filter(building=building).values_list("id", flat=True)
+        )
+        device_ids = []
+        fields = {"starts_at": now, "ends_at": now + DELIVERY_PASS_LIFETIME}
+        recipients = recipients[:1] or [""]
+    else:
+        access_point_ids, device_ids = _keychain_doors(params=params, tenant=tenant)
+    if type in (Keychain.Type.CUSTOM, Keychain.Type.ONE_TIME):
+        starts_at = _param_time(params, "starts_at")
+        ends_at = _param_time(params, "ends_at")
+        _window_check(
+            starts_at=starts_at, ends_at=ends_at, start_field="starts_at", end_field="ends_at"
+        )
+        fields = {"starts_at": starts_at, "ends_at": ends_at}
+    elif type == Keychain.Type.RECURRING:
+        start_date = _param_date(params, "start_date")
+        end_date = _param_date(params, "end_date")
+        time_from = _param_clock(params, "time_from")
+        time_to = _param_clock(params, "time_to")
+        weekdays = params.get("weekdays")
+        if not weekdays:
+            raise _blank("weekdays")
+        if not isinstance(weekdays, list) or not set(weekdays) <= set(WEEKDAYS):
+            raise _invalid("weekdays", "weekdays must be a list of mon, tue, ... sun.")
+        _window_check(
+            starts_at=start_date,
+            ends_at=end_date + timedelta(days=1),
+            start_field="start_date",
+            end_field="end_date",
+        )
+        if time_from >= time_to:
+            raise ApiError(
+                422, "must_be_less_than_time_to", "must be less than time_to", field="time_from"
+            )
+        fields = {
+            "start_date": start_date,
+            "end_date": end_date,
+            "time_from": time_from,
+            "time_to": time_to,
+            "weekdays": [day for day in WEEKDAYS if day in weekdays],
+            "starts_at": _local_time(building=building, day=start_date, clock=time_from),
+            "ends_at": _local_time(building=building, day=end_date, clock=time_to),
+        }
+    with transaction.atomic(using=Keychain.objects.db):
+        keychain = Keychain.objects.create(
+            building=building,
+            tenant=tenant,
+            unit_id=tenant.unit_id,
+            name=name.strip(),
+            type=type,
+            allow_unit_access=bool(params.get("allow_unit_access")),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        keychain.access_points.set(access_point_ids)
+        keychain.devices.set(device_ids)
+        for recipient in recipients:
+            contact = {"email": recipient} if "@" in recipient else {"sms_number": recipient}
+            _virtual_key_add(keychain=keychain, name="", pin_code=None, generate=True, **contact)
+    return keychain
+
+
+def keychain_delete(*, person: Person, keychain_id: int) -> None:
+    """Delete a pass and with it every key on it."""
+    deleted, _ = keychains_for_person(person=person).filter(id=keychain_id).delete()
+    if not deleted:
+        raise ApiError(404, "not_found", "Keychain not found.")
+
+
+def pin_code_check(pin_code: str) -> None:
+    """PINs are six digits, neither a run (123456, 654321) nor one digit repeated."""
+    if len(pin_code) != 6:
+        raise ApiError(422, "wrong_length", "PIN code must be 6 digits long.", field="pin_code")
+    if not (pin_code.isascii() and pin_code.isdigit()):
+        raise _invalid("pin_code", "PIN code must be digits only.")
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin_code)}
+    if steps in ({0}, {1}, {-1}):
+        raise ApiError(422, "low_entropy", "PIN code is too easy to guess.", field="pin_code")
+
+
+def _pin_taken(*, building_id: int, pin_code: str) -> bool:
+    return VirtualKey.objects.filter(keychain__building_id=building_id, pin_code=pin_code).exists()
+
+
+def _pin_generate(*, building_id: int) -> str:
+    for _ in range(_PIN_ATTEMPTS):
+        pin_code = f"{secrets.randbelow(10**6):06d}"
+        try:
+            pin_code_check(pin_code)
+        except ApiError:
+            continue
+        if not _pin_taken(building_id=building_id, pin_code=pin_code):
+            return pin_code
+    raise ApiError(422, "taken", "No free PIN code is left.", field="pin_code")
+
+
+def _virtual_key_add(
+    *,
+    keychain: Keychain,
+    name: str,
+    pin_code: str | None,
+    generate: bool,
+    email: str = "",
+    sms_number: str = "",
+) -> VirtualKey:
+    if generate:
+        pin_code = _pin_generate(building_id=keychain.building_id)
+    elif pin_code is not None:
+        pin_code_check(pin_code)
+        if _pin_taken(building_id=keychain.building_id, pin_code=pin_code):
+            raise ApiError(422, "taken", "PIN code is already in use.", field="pin_code")
+    now = timezone.now()
+    return VirtualKey.objects.create(
+        keychain=keychain,
+        name=name,
+        email=email,
+        sms_number=sms_number,
+        pin_code=pin_code,
+        token=secrets.token_urlsafe(32),
+        # ButterflyMX sends the visitor their key only when there is somewhere to send it.
+        sent_at=now if email or sms_number else None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _param_text(params: dict, name: str) -> str:
+    value = params.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(name, f"{name} must be text.")
+    return value.strip()
+
+
+def virtual_key_create(*, person: Person, params: dict) -> VirtualKey:
+    """Add a key to one of the person's passes; an absent pin_code gets one generated, an
+    explicit null makes a QR-only key."""
+    keychain_id = _param_id(params, "keychain_id")
+    if keychain_id is None:
+        raise _blank("keychain_id")
+    keychain = keychains_for_person(person=person).filter(id=keychain_id).first()
+    if keychain is None:
+        raise ApiError(404, "not_found", "Keychain not found.", field="keychain_id")
+    if keychain.type == Keychain.Type.DELIVERY_PASS:
+        raise _invalid("keychain_id", "A delivery pass has exactly one key.")
+    pin_code = params.get("pin_code")
+    if pin_code is not None and not isinstance(pin_code, str):
+        pin_code = str(pin_code)
+    return _virtual_key_add(
+        keychain=keychain,
+        name=_param_text(params, "name"),
+        email=_param_text(params, "email"),
+        sms_number=_param_text(params, "sms_number"),
+        pin_code=pin_code,
+        generate="pin_code" not in params,
+    )
+
+
+def virtual_key_delete(*, person: Person, virtual_key_id: int) -> None:
+    deleted, _ = virtual_keys_for_person(person=person).filter(id=virtual_key_id).delete()
+    if not deleted:
+        raise ApiError(404, "not_found", "Virtual key not found.")
+
+
+# The sandbox's keypad: a visitor at a door with a PIN or a QR code.
+
+
+@dataclass(frozen=True)
+class KeypadOutcome:
+    opened: bool
+    message: str
+    release: DoorReleaseRequest | None = None
+
+
+def _keychain_opens(*, keychain: Keychain, access_point: AccessPoint) -> bool:
+    if access_point.building_id != keychain.building_id:
+        return False
+    if keychain.type == Keychain.Type.DELIVERY_PASS:
+        return True
+    access_point_ids = {door.id for door in keychain.access_points.all()}
+    device_ids = {device.id for device in keychain.devices.all()}
+    # An empty door list is read as every door of the building (see UPSTREAMS.md).
+    if not access_point_ids and not device_ids:
+        return True
+    if access_point.id in access_point_ids:
+        return True
+    return bool(device_ids & {device.id for device in access_point.devices.all()})
+
+
+def _refusal(*, key: VirtualKey, now: datetime) -> str | None:
+    """Why the key does not open at this moment, or None when it does."""
+    keychain = key.keychain
+    if keychain.type == Keychain.Type.RECURRING:
+        local = now.astimezone(ZoneInfo(keychain.building.timezone))
+        if local.date() < keychain.start_date:
+            return "Not yet valid"
+        if local.date() > keychain.end_date:
+            return "This pass has ended"
+        if WEEKDAYS[local.weekday()] not in keychain.weekdays:
+            return "This pass isn't valid today"
+        if not keychain.time_from <= local.time().replace(tzinfo=None) < keychain.time_to:
+            return "This pass isn't valid at this time of day"
+        return None
+    if now < keychain.starts_at:
+        return "Not yet valid"
+    if now >= keychain.ends_at:
+        return "This pass has ended"
+    if (
+        keychain.type == Keychain.Type.ONE_TIME
+        and key.first_used_at is not None
+        and now > key.first_used_at + ONE_TIME_GRACE
+    ):
+        return "This pass has already been used"
+    return None
+
+
+def keypad_enter(
+    *, access_point_id: int, pin_code: str | None = None, token: str | None = None
+) -> KeypadOutcome:
+    """A visitor at a door types a PIN or shows a QR code: open it and log it, or say why not."""
+    access_point = (
+        AccessPoint.objects.select_related("building")
+        .prefetch_related("devices")
+        .filter(id=access_point_id)
+        .first()
+    )
+    if access_point is None:
+        return KeypadOutcome(False, "Choose a door")
+    keys = VirtualKey.objects.select_related("keychain__building", "keychain__tenant").filter(
+        keychain__building_id=access_point.building_id
+    )
+    if token:
+        key = keys.filter(token=token).first()
+        wrong = "This QR code isn't a pass for this building"
+    else:
+        key = keys.filter(pin_code=pin_code).first() if pin_code else None
+        wrong = "Wrong PIN"
+    if key is None:
+        return KeypadOutcome(False, wrong)
+    keychain = key.keychain
+    if not _keychain_opens(keychain=keychain, access_point=access_point):
+        return KeypadOutcome(False, "This pass isn't valid at this door")
+    now = timezone.now()
+    reason = _refusal(key=key, now=now)
+    if reason is not None:
+        return KeypadOutcome(False, reason)
+    delivery = keychain.type == Keychain.Type.DELIVERY_PASS
+    with transaction.atomic(using=VirtualKey.objects.db):
+        release = DoorReleaseRequest.objects.create(
+            tenant=keychain.tenant,
+            building_id=keychain.building_id,
+            access_point=access_point,
+            release_method="visitor_pass",
+            release_type="Delivery" if delivery else "Visitor",
+            entry_method={"keychain": keychain.id} if token else "Visitor Pass (using PIN)",
+            created_at=now,
+            updated_at=now,
+        )
+        VirtualKey.objects.filter(pk=key.pk).update(
+            usage_count=F("usage_count") + 1,
+            first_used_at=Coalesce("first_used_at", Value(now)),
+            last_used_at=now,
+            updated_at=now,
+        )
+    return KeypadOutcome(True, f"{access_point.name} is open", release)

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from sandbox.butterflymx import accounts_views, api_views
+from sandbox.butterflymx import accounts_views, api_views, pass_views
 
 accounts_patterns = [
     path("oauth/authorize", accounts_views.authorize, name="sandbox_bmx_authorize"),
@@ -20,12 +20,63 @@ api_patterns = [
         api_views.access_logs,
         name="sandbox_bmx_access_logs",
     ),
+    path(
+        "v4/buildings/<int:building_id>/capabilities",
+        api_views.capabilities,
+        name="sandbox_bmx_capabilities",
+    ),
+    path("v4/keychains", api_views.keychains, name="sandbox_bmx_keychains"),
+    path("v4/keychains/<int:keychain_id>", api_views.keychain, name="sandbox_bmx_keychain"),
+    path(
+        "v4/keychains/custom",
+        api_views.create_custom_keychain,
+        name="sandbox_bmx_keychain_create_custom",
+    ),
+    path(
+        "v4/keychains/one_time",
+        api_views.create_one_time_keychain,
+        name="sandbox_bmx_keychain_create_one_time",
+    ),
+    path(
+        "v4/keychains/recurring",
+        api_views.create_recurring_keychain,
+        name="sandbox_bmx_keychain_create_recurring",
+    ),
+    path(
+        "v4/keychains/delivery_pass",
+        api_views.create_delivery_pass,
+        name="sandbox_bmx_keychain_create_delivery_pass",
+    ),
+    path("v4/virtual_keys", api_views.virtual_keys, name="sandbox_bmx_virtual_keys"),
+    path(
+        "v4/virtual_keys/<int:virtual_key_id>",
+        api_views.virtual_key,
+        name="sandbox_bmx_virtual_key",
+    ),
     path("v4/access_points", api_views.access_points, name="sandbox_bmx_access_points"),
     path("v4/devices", api_views.devices, name="sandbox_bmx_devices"),
     path("v4/door_release_requests", api_views.door_release, name="sandbox_bmx_door_release"),
 ]
 
+# What a visitor reaches without any token: their key's QR code and instructions, and the
+# building's keypad, which stands in for the door hardware in demos and tests.
+pass_patterns = [
+    path(
+        "passes/<str:token>/qr.svg",
+        pass_views.qr_code,
+        name="sandbox_bmx_virtual_key_qr_code",
+    ),
+    path(
+        "passes/<str:token>/",
+        pass_views.instructions,
+        name="sandbox_bmx_virtual_key_instructions",
+    ),
+    path("keypad/", pass_views.keypad, name="sandbox_bmx_keypad"),
+    path("keypad/qr/<str:token>/", pass_views.keypad_qr, name="sandbox_bmx_keypad_qr"),
+]
+
 urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     path("api/", include(api_patterns)),
+    *pass_patterns,
 ]

@@ -25,10 +25,11 @@ AMENITY_HOURS = [
 ]
 
 HARBOR_POINT, ELM_STREET, GRAND_TOWER = 11743, 11879, 27865
+# (id, name, time zone, delivery passes enabled)
 BUILDINGS = [
-    (HARBOR_POINT, "Harbor Point", "America/New_York"),
-    (ELM_STREET, "Elm Street Lofts", "America/Chicago"),
-    (GRAND_TOWER, "Grand Tower", "America/Los_Angeles"),
+    (HARBOR_POINT, "Harbor Point", "America/New_York", True),
+    (ELM_STREET, "Elm Street Lofts", "America/Chicago", True),
+    (GRAND_TOWER, "Grand Tower", "America/Los_Angeles", False),
 ]
 # (id, building, label, floor)
 UNITS = [
@@ -166,7 +167,10 @@ def world_seed() -> World:
     with transaction.atomic(using="sandbox"):
         _upsert(
             Building,
-            [{"id": i, "name": n, "timezone": tz, **stamps} for i, n, tz in BUILDINGS],
+            [
+                {"id": i, "name": n, "timezone": tz, "delivery_pass_enabled": d, **stamps}
+                for i, n, tz, d in BUILDINGS
+            ],
         )
         _upsert(
             Unit,

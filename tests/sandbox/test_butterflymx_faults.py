@@ -24,6 +24,17 @@ ENDPOINT_NAMES = {
     "butterflymx.devices",
     "butterflymx.door_release",
     "butterflymx.access_logs",
+    "butterflymx.capabilities",
+    "butterflymx.keychains",
+    "butterflymx.keychain",
+    "butterflymx.keychain_create_custom",
+    "butterflymx.keychain_create_one_time",
+    "butterflymx.keychain_create_recurring",
+    "butterflymx.keychain_create_delivery_pass",
+    "butterflymx.virtual_keys",
+    "butterflymx.virtual_key",
+    "butterflymx.virtual_key_qr_code",
+    "butterflymx.virtual_key_instructions",
 }
 
 
