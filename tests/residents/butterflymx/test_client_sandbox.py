@@ -2,7 +2,7 @@
 each injected fault and the typed error it becomes, and the OAuth token calls."""
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from residents.butterflymx.client import (
     DoorKind,
     Forbidden,
     InvalidGrant,
+    KeychainType,
     NotFound,
     OAuthError,
     RateLimited,
@@ -24,6 +25,7 @@ from residents.butterflymx.client import (
     token_refresh,
     token_revoke,
 )
+from sandbox.butterflymx.services import keypad_enter
 from sandbox.butterflymx.world import SEEDED_AT
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -411,3 +413,56 @@ def test_tokens_never_reach_the_logs(bmx_sandbox, rosa_tokens, world, caplog):
     for text in [*messages, str(raised.value), repr(client), repr(fresh)]:
         for secret in (access, refresh, fresh.access_token, fresh.refresh_token):
             assert secret not in text
+
+
+class TestVisitorPasses:
+    """The client's visitor-pass calls against the sandbox, down to a visitor at the keypad."""
+
+    def test_a_pass_opens_the_door_it_names_until_it_is_revoked(self, bmx_sandbox, rosa, world):
+        now = datetime.now(UTC).replace(microsecond=0)
+        keychain = rosa.keychain_create_custom(
+            world.rosa_harbor.id,
+            name="Maria",
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=2),
+            access_point_ids=[world.harbor_front_door.id],
+            device_ids=[],
+        )
+        key = rosa.virtual_key_create(keychain.id, name="Maria")
+
+        assert keychain.type == KeychainType.CUSTOM
+        assert [k.id for k in rosa.keychains(world.rosa_harbor.id)] == [keychain.id]
+        assert key.pin_code and len(key.pin_code) == 6
+        entry = keypad_enter(access_point_id=world.harbor_front_door.id, pin_code=key.pin_code)
+        assert entry.opened, entry.message
+        (used,) = rosa.virtual_keys(keychain.id)
+        assert used.usage_count == 1 and used.last_used_at is not None
+
+        rosa.keychain_delete(keychain.id)
+
+        assert not keypad_enter(
+            access_point_id=world.harbor_front_door.id, pin_code=key.pin_code
+        ).opened
+        with pytest.raises(NotFound):
+            rosa.keychain(keychain.id)
+
+    def test_reversed_times_are_refused_beside_their_field(self, rosa, world):
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        with pytest.raises(ValidationFailed) as refused:
+            rosa.keychain_create_one_time(
+                world.rosa_harbor.id,
+                name="Backwards",
+                starts_at=now + timedelta(hours=2),
+                ends_at=now,
+                access_point_ids=[world.harbor_front_door.id],
+                device_ids=[],
+            )
+
+        fields = {(error.field, error.code) for error in refused.value.errors}
+        assert ("starts_at", "start_time_must_be_before_the_end_time") in fields
+
+    def test_the_building_says_whether_it_takes_delivery_passes(self, rosa, world):
+        capabilities = rosa.building_capabilities(world.rosa_harbor.building_id)
+
+        assert capabilities.delivery_pass_enabled is True
