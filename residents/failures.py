@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from residents.butterflymx.errors import (
     BadResponse,
     ButterflyMXError,
+    FieldError,
     Forbidden,
     NotFound,
     RateLimited,
@@ -152,3 +153,24 @@ def failure_for(error: ButterflyMXError | ReconnectRequired) -> Failure:
 
 # What a view catches to hand to failure_for.
 FAILURES = (ButterflyMXError, ReconnectRequired)
+
+
+# What ButterflyMX's refusals of a visitor pass mean, beside the field they concern.
+PASS_FIELD_WORDS = {
+    "start_time_must_be_before_the_end_time": "The start must be before the end.",
+    "end_time_must_be_after_the_start_time": "The end must be after the start.",
+    "must_be_less_than_time_to": "The start time must be before the end time.",
+    "must_have_an_associated_unit_or_tenant": "ButterflyMX doesn't know your home for this.",
+    "delivery_pass_not_enabled": "Your building doesn't take delivery passes.",
+}
+
+
+def pass_field_words(error: FieldError) -> str:
+    """A refusal of a visitor pass in the resident's words."""
+    if error.code in PASS_FIELD_WORDS:
+        return PASS_FIELD_WORDS[error.code]
+    return (
+        f"ButterflyMX refused this: {error.message}."
+        if error.message
+        else "ButterflyMX refused this."
+    )

@@ -7,18 +7,22 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from residents.butterflymx.client import (
     AccessPoint,
     ButterflyMXClient,
     Device,
+    Keychain,
     Tenant,
     Unauthorized,
+    VirtualKey,
 )
 from residents.butterflymx.types import DoorKind
 from residents.models import ButterflyMXConnection, DoorEvent, User
@@ -278,3 +282,132 @@ def _listing_sort(
 
 def door_events_for_user(*, user: User, limit: int = 50) -> QuerySet[DoorEvent]:
     return DoorEvent.objects.filter(user=user)[:limit]
+
+
+# Visitor passes.
+
+# Passes that ended longer ago than this are not listed.
+ENDED_PASSES_DAYS = 3
+
+
+class PassNotFound(Exception):
+    """The visitor pass is not one of this tenancy's."""
+
+
+@dataclass(frozen=True)
+class VisitorPass:
+    """A visitor pass as the resident sees it: when, which doors, and whether it was used."""
+
+    keychain: Keychain
+    state: str  # "active", "upcoming" or "ended"
+    doors: tuple[str, ...]
+    uses: int
+    last_used_at: datetime | None
+
+
+def _pass_state(keychain: Keychain, now: datetime) -> str:
+    if keychain.ends_at is not None and keychain.ends_at <= now:
+        return "ended"
+    if keychain.starts_at is not None and keychain.starts_at > now:
+        return "upcoming"
+    return "active"
+
+
+def _pass_ids_key(connection: ButterflyMXConnection, tenant_id: int) -> str:
+    return f"{_cache_prefix(connection)}:passes:{tenant_id}"
+
+
+def passes_for_tenant(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> list[VisitorPass]:
+    """The tenancy's visitor passes: active and upcoming first, then those ended in the last
+    few days, each with its doors by name and how often its keys were used."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    now = timezone.now()
+    since = now - timedelta(days=ENDED_PASSES_DAYS)
+
+    def fetch(client: ButterflyMXClient) -> list[tuple[Keychain, list[VirtualKey]]]:
+        keychains = client.keychains(tenant_id, ends_at_gteq=since)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            keys = list(pool.map(lambda keychain: client.virtual_keys(keychain.id), keychains))
+        return list(zip(keychains, keys, strict=True))
+
+    fetched = butterflymx_call(connection=connection, call=fetch)
+    cache.set(
+        _pass_ids_key(connection, tenant_id),
+        {keychain.id for keychain, _ in fetched},
+        LISTING_SECONDS,
+    )
+    names = {(door.kind, door.id): door.name for door in (*listing.entrances, *listing.home)}
+    passes = []
+    for keychain, keys in fetched:
+        if keychain.ends_at is not None and keychain.ends_at < since:
+            continue
+        doors = [names.get((DoorKind.ACCESS_POINT, i)) for i in keychain.access_point_ids]
+        used = [key.last_used_at for key in keys if key.last_used_at is not None]
+        passes.append(
+            VisitorPass(
+                keychain=keychain,
+                state=_pass_state(keychain, now),
+                doors=tuple(name for name in doors if name),
+                uses=sum(key.usage_count or 0 for key in keys),
+                last_used_at=max(used) if used else None,
+            )
+        )
+    order = {"active": 0, "upcoming": 1, "ended": 2}
+    return sorted(
+        passes,
+        key=lambda p: (order[p.state], p.keychain.starts_at or now, p.keychain.id),
+    )
+
+
+def pass_ids_for_tenant(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> set[int]:
+    """The ids of the tenancy's passes, so that another's id is refused without asking
+    ButterflyMX about it."""
+    ids = cache.get(_pass_ids_key(connection, tenant_id))
+    if ids is None:
+        passes_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
+        ids = cache.get(_pass_ids_key(connection, tenant_id)) or set()
+    return ids
+
+
+def pass_remember(*, connection: ButterflyMXConnection, tenant_id: int, keychain_id: int) -> None:
+    key = _pass_ids_key(connection, tenant_id)
+    ids = cache.get(key)
+    if ids is not None:
+        cache.set(key, ids | {keychain_id}, LISTING_SECONDS)
+
+
+def pass_share_get(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, keychain_id: int
+) -> tuple[Keychain, list[VirtualKey]]:
+    """A pass and its keys, with the PINs and links to share: shown, never stored."""
+    if keychain_id not in pass_ids_for_tenant(
+        connection=connection, building_id=building_id, tenant_id=tenant_id
+    ):
+        raise PassNotFound
+    keychain, keys = butterflymx_call(
+        connection=connection,
+        call=lambda client: (client.keychain(keychain_id), client.virtual_keys(keychain_id)),
+    )
+    if keychain.tenant_id != tenant_id:
+        raise PassNotFound
+    return keychain, keys
+
+
+# How long whether a building takes delivery passes is remembered.
+CAPABILITIES_SECONDS = 3600
+
+
+def delivery_passes_allowed(*, connection: ButterflyMXConnection, building_id: int) -> bool:
+    key = f"bmx:capabilities:{building_id}"
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = butterflymx_call(
+            connection=connection,
+            call=lambda client: client.building_capabilities(building_id).delivery_pass_enabled,
+        )
+        cache.set(key, allowed, CAPABILITIES_SECONDS)
+    return allowed

@@ -1,8 +1,11 @@
 """Writes and upstream actions for the resident side."""
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from allauth.socialaccount.models import SocialAccount, SocialToken
@@ -11,12 +14,26 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import formats, timezone
 
-from residents.butterflymx.client import ButterflyMXError, token_revoke
+from residents.butterflymx.client import (
+    ButterflyMXClient,
+    ButterflyMXError,
+    Keychain,
+    KeychainType,
+    UpstreamTimeout,
+    token_revoke,
+)
 from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
 from residents.failures import FAILURES, failure_for
 from residents.models import ButterflyMXConnection, DoorEvent, User
-from residents.selectors import Door, listing_cache_clear, listing_get
+from residents.selectors import (
+    Door,
+    PassNotFound,
+    listing_cache_clear,
+    listing_get,
+    pass_ids_for_tenant,
+    pass_remember,
+)
 from residents.tokens import butterflymx_call
 
 logger = logging.getLogger(__name__)
@@ -120,7 +137,7 @@ def _rate_limit_hit(*, user_id: int) -> int | None:
     return None
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
+def building_zone(name: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
@@ -190,7 +207,7 @@ def door_release(
         event.release_id = release.id
         event.save(update_fields=["outcome", "release_id", "latency_ms"])
         opened_at = formats.time_format(
-            timezone.localtime(event.created_at, _zone(tenant.building_timezone)), "H:i"
+            timezone.localtime(event.created_at, building_zone(tenant.building_timezone)), "H:i"
         )
         return UnlockResult(
             door=door, outcome=event.outcome, message=f"Opened at {opened_at}", event=event
@@ -207,3 +224,132 @@ def door_release(
         event=event,
         reconnect=failure.reconnect,
     )
+
+
+# Visitor passes.
+
+# A second submission of the same pass within this many seconds creates nothing more.
+PASS_COOLDOWN_SECONDS = 10
+
+
+class PassInProgress(Exception):
+    """The same pass was just asked for: a double tap."""
+
+
+class PassMaybeCreated(Exception):
+    """ButterflyMX didn't answer a create: the pass may or may not exist."""
+
+
+@dataclass(frozen=True)
+class PassRequest:
+    """What the resident asked for, with times already in the building's zone."""
+
+    name: str
+    kind: KeychainType
+    access_point_ids: tuple[int, ...]
+    device_ids: tuple[int, ...]
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    time_from: dt_time | None = None
+    time_to: dt_time | None = None
+    weekdays: tuple[str, ...] = ()
+    email: str = ""
+    sms_number: str = ""
+
+
+def _keychain_create(client: ButterflyMXClient, tenant_id: int, request: PassRequest) -> Keychain:
+    doors = {"access_point_ids": request.access_point_ids, "device_ids": request.device_ids}
+    if request.kind == KeychainType.RECURRING:
+        # The form makes sure of these for its kind.
+        assert request.start_date is not None and request.end_date is not None
+        assert request.time_from is not None and request.time_to is not None
+        return client.keychain_create_recurring(
+            tenant_id,
+            name=request.name,
+            start_date=request.start_date,
+            end_date=request.end_date,
+            time_from=request.time_from,
+            time_to=request.time_to,
+            weekdays=request.weekdays,
+            **doors,
+        )
+    assert request.starts_at is not None and request.ends_at is not None
+    create = (
+        client.keychain_create_one_time
+        if request.kind == KeychainType.ONE_TIME
+        else client.keychain_create_custom
+    )
+    return create(
+        tenant_id, name=request.name, starts_at=request.starts_at, ends_at=request.ends_at, **doors
+    )
+
+
+def _double_tap_guard(connection: ButterflyMXConnection, tenant_id: int, what: str) -> None:
+    key = f"pass-cooldown:{connection.user_id}:{tenant_id}:{what}"
+    if not cache.add(key, 1, timeout=PASS_COOLDOWN_SECONDS):
+        raise PassInProgress
+
+
+def pass_create(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, request: PassRequest
+) -> Keychain:
+    """Create a visitor pass: the keychain, then its one key. If the key can't be made the
+    keychain is deleted, so that no pass that opens nothing is left. Never retried: after
+    a timeout the pass may exist (PassMaybeCreated), and the list says whether it does."""
+    listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    _double_tap_guard(connection, tenant_id, f"{request.kind}:{request.name}")
+
+    def create(client: ButterflyMXClient) -> Keychain:
+        try:
+            keychain = _keychain_create(client, tenant_id, request)
+        except UpstreamTimeout as error:
+            raise PassMaybeCreated from error
+        try:
+            client.virtual_key_create(
+                keychain.id,
+                name=request.name,
+                email=request.email or None,
+                sms_number=request.sms_number or None,
+            )
+        except ButterflyMXError:
+            with contextlib.suppress(ButterflyMXError):
+                client.keychain_delete(keychain.id)
+            raise
+        return keychain
+
+    keychain = butterflymx_call(connection=connection, call=create)
+    pass_remember(connection=connection, tenant_id=tenant_id, keychain_id=keychain.id)
+    logger.info("Visitor pass %s created for user %s", keychain.id, connection.user_id)
+    return keychain
+
+
+def delivery_pass_create(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> Keychain:
+    """A delivery pass in one tap: ButterflyMX opens it now for 30 days, on every door."""
+    listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    _double_tap_guard(connection, tenant_id, "delivery")
+
+    def create(client: ButterflyMXClient) -> Keychain:
+        try:
+            return client.keychain_create_delivery_pass(tenant_id, "Delivery")
+        except UpstreamTimeout as error:
+            raise PassMaybeCreated from error
+
+    keychain = butterflymx_call(connection=connection, call=create)
+    pass_remember(connection=connection, tenant_id=tenant_id, keychain_id=keychain.id)
+    return keychain
+
+
+def pass_revoke(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, keychain_id: int
+) -> None:
+    """End a pass at ButterflyMX: deleting the keychain ends every key on it."""
+    if keychain_id not in pass_ids_for_tenant(
+        connection=connection, building_id=building_id, tenant_id=tenant_id
+    ):
+        raise PassNotFound
+    butterflymx_call(connection=connection, call=lambda client: client.keychain_delete(keychain_id))
+    logger.info("Visitor pass %s revoked by user %s", keychain_id, connection.user_id)

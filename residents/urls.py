@@ -16,7 +16,8 @@ class DoorKindConverter:
 
 register_converter(DoorKindConverter, "door_kind")
 
-door = "doors/<int:building_id>/<int:tenant_id>/<door_kind:kind>/<int:door_id>/"
+tenancy = "doors/<int:building_id>/<int:tenant_id>/"
+door = f"{tenancy}<door_kind:kind>/<int:door_id>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,6 +29,15 @@ urlpatterns = [
     ),
     path(door, views.door_card, name="door_card"),
     path(f"{door}unlock/", views.door_unlock, name="door_unlock"),
+    path(f"{tenancy}visitors/", views.visitors, name="visitors"),
+    path(f"{tenancy}visitors/new/", views.visitor_new, name="visitor_new"),
+    path(f"{tenancy}visitors/delivery/", views.visitor_delivery, name="visitor_delivery"),
+    path(f"{tenancy}visitors/<int:keychain_id>/", views.visitor, name="visitor"),
+    path(
+        f"{tenancy}visitors/<int:keychain_id>/revoke/",
+        views.visitor_revoke,
+        name="visitor_revoke",
+    ),
     path("activity/", views.activity, name="activity"),
     path("account/", views.account, name="account"),
     path("account/butterflymx/disconnect/", views.disconnect, name="butterflymx_disconnect"),

@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 from functools import wraps
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,19 +15,41 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
+from residents.butterflymx.errors import ValidationFailed
 from residents.butterflymx.types import DoorKind
-from residents.failures import FAILURES, failure_for, seconds
+from residents.failures import FAILURES, failure_for, pass_field_words, seconds
+from residents.forms import UPSTREAM_FIELDS, PassForm
 from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.selectors import (
+    DoorListing,
     DoorNotFound,
+    PassNotFound,
     connection_for_user,
+    delivery_passes_allowed,
     door_events_for_user,
     doors_for_tenant,
     listing_cache_clear,
     listing_get,
+    pass_share_get,
+    passes_for_tenant,
     tenants_for_connection,
 )
-from residents.services import UnlockRateLimited, connection_disconnect, door_release
+from residents.services import (
+    PassInProgress,
+    PassMaybeCreated,
+    UnlockRateLimited,
+    building_zone,
+    connection_disconnect,
+    delivery_pass_create,
+    door_release,
+    pass_create,
+    pass_revoke,
+)
+
+MAYBE_CREATED = (
+    "ButterflyMX didn't answer in time, so the pass may or may not have been made. Here is "
+    "the list as ButterflyMX has it now: check it before making the pass again."
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -80,8 +104,8 @@ def butterflymx_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             return _home(request, connection)
         try:
             return view(request, connection, *args, **kwargs)
-        except DoorNotFound:
-            raise Http404("This door or home isn't in your ButterflyMX account.") from None
+        except (DoorNotFound, PassNotFound):
+            raise Http404("This isn't in your ButterflyMX account.") from None
         except FAILURES as error:
             failure = failure_for(error)
         if failure.reconnect:
@@ -229,3 +253,153 @@ def disconnect(request: HtmxHttpRequest) -> HttpResponse:
             "didn't confirm the revocation; you can also remove Foyer in your ButterflyMX account.",
         )
     return redirect("account")
+
+
+# Visitor passes.
+
+
+def _building_zone(listing: DoorListing) -> ZoneInfo:
+    return building_zone(listing.tenant.building_timezone) or ZoneInfo(settings.TIME_ZONE)
+
+
+def _pass_page(building_id: int, tenant_id: int, name: str = "visitors", **kwargs) -> str:
+    return reverse(name, kwargs={"building_id": building_id, "tenant_id": tenant_id, **kwargs})
+
+
+@require_GET
+@never_cache
+@butterflymx_view
+def visitors(
+    request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> HttpResponse:
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    passes = passes_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    context = {
+        "listing": listing,
+        "passes": passes,
+        "zone": _building_zone(listing),
+        "delivery": delivery_passes_allowed(connection=connection, building_id=building_id),
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    return render(request, "residents/visitors.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@butterflymx_view
+def visitor_new(
+    request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> HttpResponse:
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    zone = _building_zone(listing)
+    form = PassForm(request.POST or None, listing=listing, zone=zone)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                keychain = pass_create(
+                    connection=connection,
+                    building_id=building_id,
+                    tenant_id=tenant_id,
+                    request=form.pass_request(),
+                )
+            except PassInProgress:
+                messages.info(request, "That pass is being made already.")
+                return redirect(_pass_page(building_id, tenant_id))
+            except PassMaybeCreated:
+                messages.warning(request, MAYBE_CREATED)
+                return redirect(_pass_page(building_id, tenant_id))
+            except ValidationFailed as refused:
+                for error in refused.errors:
+                    form.add_error(UPSTREAM_FIELDS.get(error.field or ""), pass_field_words(error))
+            else:
+                messages.success(request, f"The pass for {keychain.name} is ready to share.")
+                return redirect(
+                    _pass_page(building_id, tenant_id, "visitor", keychain_id=keychain.id)
+                )
+        status = 422
+    context = {
+        "form": form,
+        "listing": listing,
+        "zone": zone,
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    return render(request, "residents/visitor_new.html", context, status=status)
+
+
+@require_POST
+@never_cache
+@butterflymx_view
+def visitor_delivery(
+    request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+) -> HttpResponse:
+    try:
+        keychain = delivery_pass_create(
+            connection=connection, building_id=building_id, tenant_id=tenant_id
+        )
+    except PassInProgress:
+        messages.info(request, "That delivery pass is being made already.")
+    except PassMaybeCreated:
+        messages.warning(request, MAYBE_CREATED)
+    except ValidationFailed as refused:
+        for error in refused.errors:
+            messages.error(request, pass_field_words(error))
+    else:
+        return redirect(_pass_page(building_id, tenant_id, "visitor", keychain_id=keychain.id))
+    return redirect(_pass_page(building_id, tenant_id))
+
+
+@require_GET
+@never_cache
+@butterflymx_view
+def visitor(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    keychain_id: int,
+) -> HttpResponse:
+    """The pass to share: its PIN, QR code and link, fetched now and stored nowhere."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    keychain, keys = pass_share_get(
+        connection=connection, building_id=building_id, tenant_id=tenant_id, keychain_id=keychain_id
+    )
+    names = {door.id: door.name for door in listing.entrances}
+    context = {
+        "keychain": keychain,
+        "keys": keys,
+        "doors": [names[i] for i in keychain.access_point_ids if i in names],
+        "zone": _building_zone(listing),
+        "building_name": listing.tenant.building_name or "your building",
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    return render(request, "residents/visitor.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@butterflymx_view
+def visitor_revoke(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    keychain_id: int,
+) -> HttpResponse:
+    if request.method == "GET":
+        keychain, _ = pass_share_get(
+            connection=connection,
+            building_id=building_id,
+            tenant_id=tenant_id,
+            keychain_id=keychain_id,
+        )
+        context = {"keychain": keychain, "building_id": building_id, "tenant_id": tenant_id}
+        return render(request, "residents/visitor_revoke.html", context)
+    pass_revoke(
+        connection=connection, building_id=building_id, tenant_id=tenant_id, keychain_id=keychain_id
+    )
+    messages.success(request, "The pass is revoked: its PIN and QR code no longer open doors.")
+    return redirect(_pass_page(building_id, tenant_id))
