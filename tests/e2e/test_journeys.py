@@ -326,3 +326,51 @@ def test_an_expired_session_signs_in_again_and_comes_back_to_the_page(
     expect(page).to_have_url(dashboard_url)
     expect(page.locator("#numbers input[name=password]")).to_have_count(0)
     desktop.check("dashboard-after-sign-in")
+
+
+def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
+    bmx_sandbox, browse, resident, password
+):
+    world = bmx_sandbox.world
+    connection_create(user=resident, person=world.rosa, tokens=bmx_sandbox.issue_tokens(world.rosa))
+    tab = browse("phone", **PHONE)
+    page = tab.page
+    sign_in(tab, email=resident.email, password=password)
+    page.get_by_role("link", name=re.compile("Harbor Point")).tap()
+    page.get_by_role("link", name="Visitors").tap()
+    expect(page.get_by_role("heading", name="Visitors", level=1)).to_be_visible()
+    tab.check("visitors-empty")
+
+    page.get_by_role("link", name="New visitor pass").tap()
+    page.get_by_label("Visitor's name").fill("Maria")
+    tab.check("visitor-new")
+    page.get_by_role("button", name="Make the pass").tap()
+    expect(page.get_by_role("heading", name="Pass for Maria")).to_be_visible()
+    pin = page.locator(".pass-pin").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", pin)
+    tab.check("visitor-share")
+
+    # The visitor at the building's keypad, in another browser.
+    keypad = browse("keypad", **PHONE).page
+    keypad.goto("/sandbox/butterflymx/keypad/")
+    keypad.get_by_label("Door").select_option(value=str(world.harbor_front_door.pk))
+    keypad.get_by_label("PIN").fill(pin)
+    keypad.get_by_role("button", name="Enter").click()
+    expect(keypad.get_by_role("status")).not_to_have_class("notice-error")
+
+    page.get_by_role("link", name="All visitor passes").tap()
+    maria = page.locator("li.pass").filter(has_text="Maria")
+    expect(maria).to_contain_text("Used 1 time")
+    maria.get_by_role("link", name="Maria").tap()
+    expect(page.get_by_role("heading", name="Pass for Maria")).to_be_visible()
+    page.get_by_role("link", name="Revoke").tap()
+    expect(page.get_by_role("heading", name="Revoke Maria's pass?")).to_be_visible()
+    tab.check("visitor-revoke")
+    page.get_by_role("button", name="Revoke").tap()
+    expect(page.get_by_role("status")).to_contain_text("The pass is revoked")
+    expect(page.locator("li.pass").filter(has_text="Maria")).to_have_count(0)
+
+    keypad.get_by_label("Door").select_option(value=str(world.harbor_front_door.pk))
+    keypad.get_by_label("PIN").fill(pin)
+    keypad.get_by_role("button", name="Enter").click()
+    expect(keypad.get_by_role("status")).to_have_class("notice-error")
