@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's own address, where its sandbox is reached: follows HOST and PORT.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test test-fast test-clock lint format check e2e-deps bench clean
 
@@ -18,6 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
+run: export SITE_URL := $(SITE_URL)
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py migrate --no-input --database sandbox
