@@ -343,6 +343,13 @@ def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
 
     page.get_by_role("link", name="New visitor pass").tap()
     page.get_by_label("Visitor's name").fill("Maria")
+    # Only the fields of the kind of pass chosen are on screen.
+    expect(page.get_by_label("First day")).to_be_hidden()
+    page.get_by_label("Every week, on some days").check()
+    expect(page.get_by_label("First day")).to_be_visible()
+    expect(page.get_by_label("For how many hours")).to_be_hidden()
+    page.get_by_label("Today, for a few hours").check()
+    expect(page.get_by_label("For how many hours")).to_be_visible()
     tab.check("visitor-new")
     page.get_by_role("button", name="Make the pass").tap()
     expect(page.get_by_role("heading", name="Pass for Maria")).to_be_visible()

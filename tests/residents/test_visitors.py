@@ -220,3 +220,12 @@ def test_passes_need_a_signed_in_resident(client, harbor):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_passes_butterflymx_cannot_list_are_explained(bmx_sandbox, rosa_client, harbor):
+    bmx_sandbox.fault(endpoint="butterflymx.keychains", kind="status", status=503)
+
+    response = rosa_client.get(page(harbor))
+
+    assert response.status_code == 503
+    assert "isn't answering right now" in text(response)
