@@ -105,6 +105,12 @@ def test_each_kind_of_pass_is_made_in_the_buildings_time(
         assert made.starts_at == datetime(2026, 10, 14, 13, 0, tzinfo=UTC)
     else:
         assert sorted(made.weekdays) == ["thu", "tue"]
+    pin = made.virtual_keys.get().pin_code
+    with time_machine.travel(MOMENT, tick=False):
+        shared = text(rosa_client.get(page(harbor, "visitor", keychain_id=keychain_id)))
+        rosa_client.post(page(harbor, "visitor_revoke", keychain_id=keychain_id))
+    assert pin in shared
+    assert not SandboxKeychain.objects.filter(pk=keychain_id).exists()
 
 
 def _checkbox(answer: str, value: str) -> str:
@@ -173,6 +179,11 @@ def test_a_delivery_pass_in_one_tap(bmx_sandbox, rosa_client, harbor):
     made = SandboxKeychain.objects.get()
     assert response["Location"] == page(harbor, "visitor", keychain_id=made.pk)
     assert made.type == "delivery_pass"
+    pin = made.virtual_keys.get().pin_code
+    shared = text(rosa_client.get(response["Location"]))
+    assert pin in shared and "Deliveries, until" in shared
+    rosa_client.post(page(harbor, "visitor_revoke", keychain_id=made.pk))
+    assert not SandboxKeychain.objects.exists()
 
 
 def test_another_residents_pass_is_not_found_and_not_asked_about(bmx_sandbox, client, harbor):
