@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
@@ -282,7 +283,11 @@ def visitors(
         "building_id": building_id,
         "tenant_id": tenant_id,
     }
-    return render(request, "residents/visitors.html", context)
+    # The list refreshes itself every minute while it is open, so a pass shows as used.
+    template = "residents/visitors.html#pass-list" if request.htmx else "residents/visitors.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @require_http_methods(["GET", "POST"])

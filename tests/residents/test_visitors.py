@@ -240,3 +240,16 @@ def test_passes_butterflymx_cannot_list_are_explained(bmx_sandbox, rosa_client, 
 
     assert response.status_code == 503
     assert "isn't answering right now" in text(response)
+
+
+def test_the_open_list_refreshes_itself_with_only_the_passes(bmx_sandbox, rosa_client, harbor):
+    make_pass(rosa_client, harbor, form(bmx_sandbox))
+
+    full = text(rosa_client.get(page(harbor)))
+    refresh = rosa_client.get(page(harbor), HTTP_HX_REQUEST="true")
+
+    assert 'hx-trigger="every 60s"' in full
+    assert refresh.status_code == 200
+    assert text(refresh).lstrip().startswith('<div id="pass-list"')
+    assert "Maria" in text(refresh) and "<html" not in text(refresh)
+    assert "HX-Request" in refresh["Vary"]
