@@ -444,11 +444,7 @@ class ButterflyMXClient:
             "custom",
             tenant_id,
             name,
-            {
-                "starts_at": _rfc3339(starts_at, "starts_at"),
-                "ends_at": _rfc3339(ends_at, "ends_at"),
-                **_doors(access_point_ids, device_ids),
-            },
+            _window(starts_at, ends_at, access_point_ids, device_ids),
         )
 
     def keychain_create_one_time(
@@ -467,11 +463,7 @@ class ButterflyMXClient:
             "one_time",
             tenant_id,
             name,
-            {
-                "starts_at": _rfc3339(starts_at, "starts_at"),
-                "ends_at": _rfc3339(ends_at, "ends_at"),
-                **_doors(access_point_ids, device_ids),
-            },
+            _window(starts_at, ends_at, access_point_ids, device_ids),
         )
 
     def keychain_create_recurring(
@@ -629,6 +621,20 @@ def _ransack_datetime(value: datetime, what: str) -> str:
     if value.tzinfo is None:
         raise ValueError(f"{what} must be timezone-aware.")
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _window(
+    starts_at: datetime,
+    ends_at: datetime,
+    access_point_ids: Iterable[int],
+    device_ids: Iterable[int],
+) -> dict:
+    """The body of a pass open from one moment to another, through some doors."""
+    return {
+        "starts_at": _rfc3339(starts_at, "starts_at"),
+        "ends_at": _rfc3339(ends_at, "ends_at"),
+        **_doors(access_point_ids, device_ids),
+    }
 
 
 def _doors(access_point_ids: Iterable[int], device_ids: Iterable[int]) -> dict:

@@ -4,7 +4,7 @@ paging, the silent-filter pitfall, error mapping, retries and secrecy of tokens.
 import json
 import logging
 from datetime import UTC, date, datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +37,7 @@ from residents.butterflymx.client import (
     token_refresh,
     token_revoke,
 )
+from tests.residents.butterflymx.recorded import query
 
 pytestmark = pytest.mark.django_db
 
@@ -130,18 +131,8 @@ def _upstream(settings):
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def client():
     return ButterflyMXClient(TOKEN)
-
-
-def query(call) -> dict:
-    return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
 
 
 def page(items, *, current, total):

@@ -4,7 +4,6 @@ responses, and against a scripted server to show that creates and deletes are se
 import json
 import logging
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -26,6 +25,7 @@ from residents.butterflymx.client import (
     VirtualKey,
 )
 from tests.fixtures.scripted_http import DROP, HANG, Answer
+from tests.residents.butterflymx.recorded import query
 
 pytestmark = pytest.mark.django_db
 
@@ -97,18 +97,8 @@ def _upstream(settings):
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def client():
     return ButterflyMXClient(TOKEN)
-
-
-def query(call) -> dict:
-    return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
 
 
 def sent(call) -> dict:
