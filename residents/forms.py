@@ -1,4 +1,4 @@
-"""The resident's forms: a new visitor pass."""
+"""The resident's forms: a new visitor pass, and the door history's filters."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from residents.butterflymx.types import WEEKDAYS, DoorKind, KeychainType
+from residents.history import Show
 from residents.selectors import DoorListing
 from residents.services import PassRequest
 
@@ -137,3 +138,17 @@ class PassForm(forms.Form):
             starts_at, ends_at = self._aware(data["starts_at"]), self._aware(data["ends_at"])
         kind = KeychainType.ONE_TIME if when == "once" else KeychainType.CUSTOM
         return PassRequest(kind=kind, starts_at=starts_at, ends_at=ends_at, **common)
+
+
+class HistoryForm(forms.Form):
+    """What the history page shows: a filter, a pass's uses, and where the page starts (the
+    ``before`` of the "Older" link). All optional: an empty query is the newest page."""
+
+    show = forms.TypedChoiceField(
+        choices=[(show.value, show.label) for show in Show],
+        coerce=Show,
+        required=False,
+        empty_value=Show.ALL,
+    )
+    before = forms.DateTimeField(required=False)
+    keychain = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

@@ -8,23 +8,31 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 
 from residents.butterflymx.client import (
+    AccessLogEntry,
     AccessPoint,
     ButterflyMXClient,
+    Call,
     Device,
     Keychain,
+    NotFound,
+    Page,
+    Photo,
     Tenant,
     Unauthorized,
     VirtualKey,
+    photo_fetch,
 )
 from residents.butterflymx.types import DoorKind
+from residents.failures import FAILURES, failure_for
+from residents.history import ONE_SECOND, Fetched, Show, Timeline, is_tenancys, timeline
 from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.tokens import butterflymx_call
 
@@ -103,7 +111,7 @@ def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
     )
 
 
-def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
+def _fetched_once(key: str, fetch: Callable[[], T], *, seconds: int = LISTING_SECONDS) -> T:
     """The value cached at ``key``, or fetched by one request however many ask at once.
 
     The others wait for it (as long as a ButterflyMX call may take) rather than each asking
@@ -124,7 +132,7 @@ def _fetched_once(key: str, fetch: Callable[[], T]) -> T:
             return value
     try:
         value = fetch()
-        cache.set(key, value, LISTING_SECONDS)
+        cache.set(key, value, seconds)
         return value
     finally:
         # A fetch slower than the lock's life may find it taken by another since.
@@ -155,26 +163,30 @@ def _tenancy(tenants: list[Tenant], *, building_id: int, tenant_id: int) -> Tena
     raise DoorNotFound
 
 
-def _listing_fetch(
-    *, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int
-) -> tuple[list[Tenant], list[AccessPoint], list[Device]]:
-    """Tenancies (unless cached), access points and devices, all at once."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        fetched = pool.submit(client.tenants) if tenants is None else None
-        access_points = pool.submit(client.access_points, building_id)
-        devices = pool.submit(client.devices, building_id)
-        results = [future for future in (fetched, access_points, devices) if future]
-        errors = [future.exception() for future in results]
+def _at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls concurrently and return their results in order. If any failed, raise
+    a failure: an Unauthorized first, so that the caller refreshes the token once."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        errors = [future.exception() for future in futures]
     error = next((e for e in errors if isinstance(e, Unauthorized)), None) or next(
         (e for e in errors if e is not None), None
     )
     if error is not None:
         raise error
-    return (
-        fetched.result() if fetched else tenants or [],
-        access_points.result(),
-        devices.result(),
+    return [future.result() for future in futures]
+
+
+def _listing_fetch(
+    *, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int
+) -> tuple[list[Tenant], list[AccessPoint], list[Device]]:
+    """Tenancies (unless cached), access points and devices, all at once."""
+    fetched_tenants, access_points, devices = _at_once(
+        client.tenants if tenants is None else lambda: tenants,
+        lambda: client.access_points(building_id),
+        lambda: client.devices(building_id),
     )
+    return fetched_tenants, access_points, devices
 
 
 def listing_get(
@@ -280,10 +292,6 @@ def _listing_sort(
     return DoorListing(tenant=tenant, entrances=by_name(entrances + building), home=by_name(home))
 
 
-def door_events_for_user(*, user: User, limit: int = 50) -> QuerySet[DoorEvent]:
-    return DoorEvent.objects.filter(user=user)[:limit]
-
-
 # Visitor passes.
 
 # Passes that ended longer ago than this are not listed.
@@ -380,20 +388,32 @@ def pass_remember(*, connection: ButterflyMXConnection, tenant_id: int, keychain
         cache.set(key, ids | {keychain_id}, LISTING_SECONDS)
 
 
-def pass_share_get(
+def pass_get(
     *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, keychain_id: int
-) -> tuple[Keychain, list[VirtualKey]]:
-    """A pass and its keys, with the PINs and links to share: shown, never stored."""
+) -> Keychain:
+    """One of the tenancy's passes; another's id is refused without asking ButterflyMX."""
     if keychain_id not in pass_ids_for_tenant(
         connection=connection, building_id=building_id, tenant_id=tenant_id
     ):
         raise PassNotFound
-    keychain, keys = butterflymx_call(
-        connection=connection,
-        call=lambda client: (client.keychain(keychain_id), client.virtual_keys(keychain_id)),
+    keychain = butterflymx_call(
+        connection=connection, call=lambda client: client.keychain(keychain_id)
     )
     if keychain.tenant_id != tenant_id:
         raise PassNotFound
+    return keychain
+
+
+def pass_share_get(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, keychain_id: int
+) -> tuple[Keychain, list[VirtualKey]]:
+    """A pass and its keys, with the PINs and links to share: shown, never stored."""
+    keychain = pass_get(
+        connection=connection, building_id=building_id, tenant_id=tenant_id, keychain_id=keychain_id
+    )
+    keys = butterflymx_call(
+        connection=connection, call=lambda client: client.virtual_keys(keychain_id)
+    )
     return keychain, keys
 
 
@@ -411,3 +431,160 @@ def delivery_passes_allowed(*, connection: ButterflyMXConnection, building_id: i
         )
         cache.set(key, allowed, CAPABILITIES_SECONDS)
     return allowed
+
+
+# Door history.
+
+# How long a window of a resident's door history is served from the shared cache.
+HISTORY_SECONDS = 30
+# Entries fetched from each list for one page of history.
+HISTORY_PAGE = 25
+
+
+class PhotoNotFound(Exception):
+    """The photo is not one of this tenancy's entries, or there is none."""
+
+
+@dataclass(frozen=True)
+class History:
+    timeline: Timeline
+    listing: DoorListing | None  # None when ButterflyMX could not be asked
+    keychain: Keychain | None  # the pass whose uses are shown, if one was chosen
+    unavailable: str = ""  # why ButterflyMX's record is missing, in a resident's words
+    reconnect: bool = False  # ButterflyMX no longer takes Foyer's access for this resident
+
+
+def _history_fetch(
+    *, connection: ButterflyMXConnection, building_id: int, until: datetime | None, calls: bool
+) -> Fetched:
+    """One window of the building's access log (and calls), as the resident's token sees it:
+    both lists at once, cached briefly and fetched once however many ask."""
+    moment = until.isoformat() if until else "now"
+    key = f"{_cache_prefix(connection)}:history:{building_id}:{moment}:{int(calls)}"
+
+    def fetch(client: ButterflyMXClient) -> Fetched:
+        def entries() -> Page[AccessLogEntry]:
+            return client.access_log_page(building_id, per=HISTORY_PAGE, until=until)
+
+        def rings() -> Page[Call]:
+            return client.calls_page(building_id, per=HISTORY_PAGE, until=until)
+
+        if not calls:
+            logged = entries()
+            return Fetched(entries=logged.items, entries_more=logged.next_page is not None)
+        logged, rang = _at_once(entries, rings)
+        return Fetched(
+            entries=logged.items,
+            calls=rang.items,
+            entries_more=logged.next_page is not None,
+            calls_more=rang.next_page is not None,
+        )
+
+    return _fetched_once(
+        key,
+        lambda: butterflymx_call(connection=connection, call=fetch),
+        seconds=HISTORY_SECONDS,
+    )
+
+
+def _own_attempts(
+    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int, until: datetime | None
+) -> tuple[list[DoorEvent], bool]:
+    """The resident's own attempts through Foyer in the window, and whether there are older."""
+    attempts = DoorEvent.objects.filter(
+        user_id=connection.user_id, building_id=building_id, tenant_id=tenant_id
+    )
+    if until is not None:
+        # As ButterflyMX's filter: the whole second of ``until`` is in.
+        attempts = attempts.filter(created_at__lt=until.replace(microsecond=0) + ONE_SECOND)
+    found = list(attempts.order_by("-created_at", "-id")[: HISTORY_PAGE + 1])
+    return found[:HISTORY_PAGE], len(found) > HISTORY_PAGE
+
+
+def history_for_tenant(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    show: Show = Show.ALL,
+    until: datetime | None = None,
+    keychain_id: int | None = None,
+) -> History:
+    """One page of a tenancy's door history, newest first, up to ``until`` (the previous
+    page's ``older``). Foyer's own attempts show even when ButterflyMX fails or wants the
+    resident to reconnect; a tenancy or a pass that is not the resident's raises DoorNotFound
+    or PassNotFound."""
+    events: list[DoorEvent] = []
+    events_more = False
+    if show.wants_events and keychain_id is None:
+        events, events_more = _own_attempts(
+            connection=connection, building_id=building_id, tenant_id=tenant_id, until=until
+        )
+    listing, keychain, fetched, unavailable = None, None, Fetched(), ""
+    reconnect = connection.needs_reconnect
+    try:
+        if not reconnect:
+            listing = listing_get(
+                connection=connection, building_id=building_id, tenant_id=tenant_id
+            )
+            if keychain_id is not None:
+                keychain = pass_get(
+                    connection=connection,
+                    building_id=building_id,
+                    tenant_id=tenant_id,
+                    keychain_id=keychain_id,
+                )
+            fetched = _history_fetch(
+                connection=connection,
+                building_id=building_id,
+                until=until,
+                calls=show.wants_calls and keychain_id is None,
+            )
+    except FAILURES as error:
+        failure = failure_for(error)
+        reconnect = failure.reconnect
+        unavailable = "" if reconnect else failure.page_message
+    doors = {door.id: door.name for door in listing.entrances} if listing else {}
+    return History(
+        timeline=timeline(
+            tenant=listing.tenant if listing else None,
+            doors=doors,
+            fetched=fetched,
+            events=events,
+            events_more=events_more,
+            show=show,
+            until=until,
+            now=timezone.now(),
+            keychain=keychain,
+        ),
+        listing=listing,
+        keychain=keychain,
+        unavailable=unavailable,
+        reconnect=reconnect,
+    )
+
+
+def history_photo(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    source: str,
+    item_id: int,
+) -> Photo:
+    """The intercom photo of one of the tenancy's history entries (``source`` "log" or
+    "call"), asked of ButterflyMX with the resident's token, so that nobody else's shows."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+
+    def fetch(client: ButterflyMXClient) -> AccessLogEntry | Call:
+        if source == "call":
+            return client.call(building_id, item_id)
+        return client.access_log(building_id, item_id)
+
+    try:
+        item = butterflymx_call(connection=connection, call=fetch)
+    except NotFound:
+        raise PhotoNotFound from None
+    if not item.image_url or not is_tenancys(item, listing.tenant):
+        raise PhotoNotFound
+    return photo_fetch(item.image_url)

@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
 from residents import views
 from residents.butterflymx.types import DoorKind
@@ -14,7 +15,18 @@ class DoorKindConverter:
         return DoorKind(value).value
 
 
+class HistorySourceConverter:
+    regex = "log|call"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(DoorKindConverter, "door_kind")
+register_converter(HistorySourceConverter, "history_source")
 
 tenancy = "doors/<int:building_id>/<int:tenant_id>/"
 door = f"{tenancy}<door_kind:kind>/<int:door_id>/"
@@ -38,7 +50,15 @@ urlpatterns = [
         views.visitor_revoke,
         name="visitor_revoke",
     ),
-    path("activity/", views.activity, name="activity"),
+    path(f"{tenancy}history/", views.history, name="history"),
+    path(
+        f"{tenancy}history/photo/<history_source:source>/<int:item_id>/",
+        views.history_photo_view,
+        name="history_photo",
+    ),
+    path("history/", views.history_home, name="history_home"),
+    # Where the history lived before it had ButterflyMX's record: old links still work.
+    path("activity/", RedirectView.as_view(pattern_name="history_home"), name="activity"),
     path("account/", views.account, name="account"),
     path("account/butterflymx/disconnect/", views.disconnect, name="butterflymx_disconnect"),
 ]

@@ -1,7 +1,10 @@
-"""Resident pages: tenancies, doors and one-tap unlock, activity, and the connection."""
+"""Resident pages: tenancies, doors and one-tap unlock, visitor passes, door history, and
+the connection."""
 
 from collections.abc import Callable
+from datetime import UTC
 from functools import wraps
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,16 +23,19 @@ from django_htmx.middleware import HtmxDetails
 from residents.butterflymx.errors import ValidationFailed
 from residents.butterflymx.types import DoorKind
 from residents.failures import FAILURES, failure_for, pass_field_words, seconds
-from residents.forms import UPSTREAM_FIELDS, PassForm
+from residents.forms import UPSTREAM_FIELDS, HistoryForm, PassForm
+from residents.history import Show, by_day
 from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.selectors import (
     DoorListing,
     DoorNotFound,
     PassNotFound,
+    PhotoNotFound,
     connection_for_user,
     delivery_passes_allowed,
-    door_events_for_user,
     doors_for_tenant,
+    history_for_tenant,
+    history_photo,
     listing_cache_clear,
     listing_get,
     pass_share_get,
@@ -222,14 +229,6 @@ def door_unlock(
 @require_GET
 @never_cache
 @login_required
-def activity(request: HtmxHttpRequest) -> HttpResponse:
-    events = door_events_for_user(user=request.user)
-    return render(request, "residents/activity.html", {"events": events})
-
-
-@require_GET
-@never_cache
-@login_required
 def account(request: HtmxHttpRequest) -> HttpResponse:
     connection = connection_for_user(user=request.user)
     return render(request, "residents/account.html", {"connection": connection})
@@ -408,3 +407,104 @@ def visitor_revoke(
     )
     messages.success(request, "The pass is revoked: its PIN and QR code no longer open doors.")
     return redirect(_pass_page(building_id, tenant_id))
+
+
+# Door history.
+
+
+@require_GET
+@never_cache
+@butterflymx_view
+def history_home(request: HtmxHttpRequest, connection: ButterflyMXConnection) -> HttpResponse:
+    """The history of the home the resident last opened a door of, or of their first."""
+    tenants = tenants_for_connection(connection=connection)
+    if not tenants:
+        return redirect("home")
+    last = DoorEvent.objects.filter(user_id=connection.user_id).order_by("-created_at").first()
+    chosen = next(
+        (
+            t
+            for t in tenants
+            if last and (t.building_id, t.id) == (last.building_id, last.tenant_id)
+        ),
+        tenants[0],
+    )
+    return redirect("history", building_id=chosen.building_id, tenant_id=chosen.id)
+
+
+@require_GET
+@never_cache
+@login_required
+def history(request: HtmxHttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
+    """A tenancy's door history. Unlike the doors, it shows what Foyer has of it even while
+    ButterflyMX fails or wants the resident to reconnect."""
+    connection = connection_for_user(user=request.user)
+    if connection is None:
+        return _home(request, connection)
+    form = HistoryForm(request.GET)
+    if not form.is_valid():
+        context = {"building_id": building_id, "tenant_id": tenant_id, "form": form}
+        return render(request, "residents/history.html", context, status=400)
+    show, before, keychain_id = (form.cleaned_data[name] for name in ("show", "before", "keychain"))
+    try:
+        found = history_for_tenant(
+            connection=connection,
+            building_id=building_id,
+            tenant_id=tenant_id,
+            show=show,
+            until=before,
+            keychain_id=keychain_id,
+        )
+    except (DoorNotFound, PassNotFound):
+        raise Http404("This isn't in your ButterflyMX account.") from None
+    older = ""
+    if found.timeline.older is not None:
+        query = {"before": found.timeline.older.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        query |= {"keychain": keychain_id} if keychain_id else {"show": show.value}
+        older = f"?{urlencode(query)}"
+    zone = _building_zone(found.listing) if found.listing else ZoneInfo(settings.TIME_ZONE)
+    context = {
+        "history": found,
+        "days": by_day(found.timeline.entries, zone=zone, now=timezone.now()),
+        "listing": found.listing,
+        "zone": zone,
+        "show": show,
+        "filters": list(Show),
+        "before": before,
+        "older": older,
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    return render(request, "residents/history.html", context)
+
+
+@require_GET
+@butterflymx_view
+def history_photo_view(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    source: str,
+    item_id: int,
+) -> HttpResponse:
+    """An intercom photo of the resident's own history, passed on from ButterflyMX: its
+    public address never reaches the page, and nobody else's photo can be asked for."""
+    try:
+        photo = history_photo(
+            connection=connection,
+            building_id=building_id,
+            tenant_id=tenant_id,
+            source=source,
+            item_id=item_id,
+        )
+    except PhotoNotFound:
+        raise Http404("No such photo in your history.") from None
+    except FAILURES as error:
+        failure = failure_for(error)
+        return HttpResponse(failure.page_message, status=failure.status, content_type="text/plain")
+    response = HttpResponse(photo.content, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -254,9 +254,10 @@ def test_butterflymx_fault(
     ]
     sent = {"401": 2, "refused connection": 0}.get(fault_name, 1)
     assert bmx_sandbox.calls("butterflymx.door_release") == sent  # a release is never retried
-    history = page_text(client.get(reverse("activity")))
-    assert f"{events[0].door_name} Harbor Point" in history
-    assert f"{events[0].get_outcome_display()} ({events[0].get_error_code_display()})" in history
+    tenant = bmx_sandbox.world.rosa_harbor
+    history = page_text(client.get(reverse("history", args=[tenant.building_id, tenant.pk])))
+    assert f"{events[0].door_name} · you, with Foyer" in history
+    assert events[0].get_error_code_display() in history
 
 
 # Butlr.

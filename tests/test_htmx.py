@@ -108,7 +108,7 @@ def test_without_htmx_an_error_is_the_whole_page(resident_client):
 
 
 def test_every_page_has_the_notice_area(resident_client):
-    page = resident_client.get(reverse("activity")).content.decode()
+    page = resident_client.get(reverse("account")).content.decode()
 
     assert 'id="notice"' in page
     assert "js/htmx-errors.js" in page

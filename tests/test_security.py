@@ -177,7 +177,7 @@ def test_public_pages_have_no_inline_code(client, name):
     assert inline_code(response.content.decode()) == []
 
 
-@pytest.mark.parametrize("name", ["home", "activity", "account", "account_email"])
+@pytest.mark.parametrize("name", ["home", "account", "account_email"])
 def test_resident_pages_have_no_inline_code(resident_client, name):
     response = resident_client.get(reverse(name))
 

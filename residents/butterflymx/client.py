@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from http.cookiejar import DefaultCookiePolicy
 from typing import TypeVar
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, ReadTimeoutError
 from urllib3.util import Retry
 
@@ -43,11 +45,15 @@ from residents.butterflymx.types import (
     AccessPoint,
     Building,
     BuildingCapabilities,
+    Call,
     Device,
     DoorKind,
     DoorRelease,
+    EntryMethod,
+    EntryMethodKind,
     Keychain,
     KeychainType,
+    Page,
     Tenant,
     TokenInfo,
     TokenSet,
@@ -63,9 +69,12 @@ __all__ = [
     "BuildingCapabilities",
     "ButterflyMXClient",
     "ButterflyMXError",
+    "Call",
     "Device",
     "DoorKind",
     "DoorRelease",
+    "EntryMethod",
+    "EntryMethodKind",
     "FieldError",
     "Forbidden",
     "InvalidGrant",
@@ -73,6 +82,8 @@ __all__ = [
     "KeychainType",
     "NotFound",
     "OAuthError",
+    "Page",
+    "Photo",
     "RateLimited",
     "Tenant",
     "TokenInfo",
@@ -84,6 +95,7 @@ __all__ = [
     "UpstreamTimeout",
     "ValidationFailed",
     "VirtualKey",
+    "photo_fetch",
     "token_info",
     "token_refresh",
     "token_revoke",
@@ -92,6 +104,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _Shape = TypeVar("_Shape", dict, list)
+_Item = TypeVar("_Item")
+ONE_SECOND = timedelta(seconds=1)
 
 PAGE_SIZE = 100
 # A safety net against an upstream whose next_page never ends, not an expected size.
@@ -259,11 +273,17 @@ def _oauth_error(
 
 
 def _send(
-    method: str, url: str, *, read_timeout: float | None = None, **kwargs
+    method: str,
+    url: str,
+    *,
+    read_timeout: float | None = None,
+    path: str | None = None,
+    **kwargs,
 ) -> requests.Response:
     """Send one request (GETs retried by the session); return any response that arrived
-    (the caller maps error statuses) or raise for a transport failure."""
-    path = urlsplit(url).path
+    (the caller maps error statuses) or raise for a transport failure. ``path`` is what the
+    log says instead of the URL's own path."""
+    path = path or urlsplit(url).path
     started = time.monotonic()
     try:
         response = _session.request(
@@ -378,21 +398,47 @@ class ButterflyMXClient:
         )
         return DoorRelease.from_data(_data(response, dict))
 
-    def access_logs(
-        self, building_id: int, *, since: datetime | None = None
-    ) -> list[AccessLogEntry]:
-        """A building's door events at or after ``since`` (aware), every page up to the cap."""
-        params = {}
-        if since is not None:
-            params["q[logged_at_gteq]"] = _ransack_datetime(since, "since")
-        items = self._list(
-            f"/v4/buildings/{int(building_id)}/access_logs", params, AccessLogEntry.from_data
+    def access_log_page(
+        self, building_id: int, *, page: int = 1, per: int = 25, until: datetime | None = None
+    ) -> Page[AccessLogEntry]:
+        """One page of the building's access log, newest first, logged at or before
+        ``until`` (aware); a resident's token sees only their own unit's entries and the
+        building's schedule events."""
+        params = _until(until)
+        body = self._get(
+            f"/v4/buildings/{int(building_id)}/access_logs", {**params, "page": page, "per": per}
         )
-        return [
-            entry
-            for entry in _in_building(items, building_id, "access log entries", optional=True)
-            if since is None or entry.logged_at is None or entry.logged_at >= since
-        ]
+        entries = _page(body, page, AccessLogEntry.from_data)
+        # An unparseable filter is ignored upstream: check the times here.
+        kept = tuple(entry for entry in entries.items if _at_or_before(entry.logged_at, until))
+        return Page(items=kept, next_page=entries.next_page)
+
+    def access_log(self, building_id: int, entry_id: int) -> AccessLogEntry:
+        body = self._get(f"/v4/buildings/{int(building_id)}/access_logs/{int(entry_id)}")
+        return AccessLogEntry.from_data(_data(body, dict))
+
+    def calls_page(
+        self, building_id: int, *, page: int = 1, per: int = 25, until: datetime | None = None
+    ) -> Page[Call]:
+        """One page of the intercom calls to the resident's unit, newest first, logged at or
+        before ``until`` (aware)."""
+        params = _until(until)
+        body = self._get(
+            f"/v4/buildings/{int(building_id)}/calls", {**params, "page": page, "per": per}
+        )
+        calls = _page(body, page, Call.from_data)
+        kept = [call for call in calls.items if _at_or_before(call.logged_at, until)]
+        return Page(
+            items=tuple(_in_building(kept, building_id, "calls", optional=True)),
+            next_page=calls.next_page,
+        )
+
+    def call(self, building_id: int, call_id: int) -> Call:
+        body = self._get(f"/v4/buildings/{int(building_id)}/calls/{int(call_id)}")
+        found = Call.from_data(_data(body, dict))
+        if found.building_id not in (None, building_id):
+            raise NotFound("ButterflyMX has no such call in this building.", status=404)
+        return found
 
     def keychains(
         self, tenant_id: int, *, name: str | None = None, ends_at_gteq: datetime | None = None
@@ -582,22 +628,17 @@ class ButterflyMXClient:
             return {}
         return _json_object(response)
 
-    def _list(self, path: str, params: dict, parse: Callable[[dict], object]) -> list:
+    def _list(self, path: str, params: dict, parse: Callable[[dict], _Item]) -> list[_Item]:
         """Every page of a list, following ``page_info.next_page`` to the end."""
-        items: list = []
+        items: list[_Item] = []
         page = 1
         for _ in range(MAX_PAGES):
             body = self._get(path, {**params, "page": page, "per": PAGE_SIZE})
-            for item in _data(body, list):
-                if not isinstance(item, dict):
-                    raise BadResponse("ButterflyMX's list holds an item that is not an object.")
-                items.append(parse(item))
-            page_info = body.get("page_info")
-            next_page = page_info.get("next_page") if isinstance(page_info, dict) else None
-            if next_page is None:
+            found = _page(body, page, parse)
+            items.extend(found.items)
+            if found.next_page is None:
                 return items
-            next_page = _next_page(next_page, page)
-            page = next_page
+            page = found.next_page
         logger.warning(
             "ButterflyMX GET %s has more than %d pages; using the first %d items",
             path,
@@ -605,6 +646,30 @@ class ButterflyMXClient:
             len(items),
         )
         return items
+
+
+def _page(body: dict, current: int, parse: Callable[[dict], _Item]) -> Page[_Item]:
+    """A list answer's items, parsed, and the number of the page after it."""
+    items = []
+    for item in _data(body, list):
+        if not isinstance(item, dict):
+            raise BadResponse("ButterflyMX's list holds an item that is not an object.")
+        items.append(parse(item))
+    page_info = body.get("page_info")
+    next_page = page_info.get("next_page") if isinstance(page_info, dict) else None
+    return Page(
+        items=tuple(items),
+        next_page=None if next_page is None else _next_page(next_page, current),
+    )
+
+
+def _until(until: datetime | None) -> dict:
+    return {} if until is None else {"q[logged_at_lteq]": _ransack_datetime(until, "until")}
+
+
+def _at_or_before(moment: datetime | None, until: datetime | None) -> bool:
+    # Ransack compares whole seconds: an entry within the second of ``until`` is in.
+    return until is None or moment is None or moment < until.replace(microsecond=0) + ONE_SECOND
 
 
 def _ends_at_or_after(keychain: Keychain, moment: datetime) -> bool:
@@ -721,6 +786,42 @@ def token_revoke(*, token: str) -> None:
     )
     if not 200 <= response.status_code < 300:
         raise _oauth_error(response, secrets, refresh=False)
+
+
+# An intercom photo is a camera still: a few hundred kilobytes at most.
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# Only raster images: an SVG served from Foyer's own origin could carry a script.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+@dataclass(frozen=True)
+class Photo:
+    content: bytes
+    content_type: str
+
+
+def photo_fetch(url: str) -> Photo:
+    """An intercom photo from its ``image_url``: ButterflyMX serves them at public, unsigned
+    addresses, so it is fetched without the resident's token, and only a raster image of a
+    sensible size is taken. The address, which lets anyone see the photo, is never logged."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("A photo is fetched over HTTP(S) only.")
+    response = _send(
+        "GET", url, path="(intercom photo)", headers={"Accept": "image/*"}, stream=True
+    )
+    with response:
+        if response.status_code >= 400:
+            raise _api_error(response, (url,))
+        content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if response.status_code != 200 or content_type not in PHOTO_TYPES:
+            raise BadResponse("ButterflyMX's photo address did not answer with an image.")
+        try:
+            content = response.raw.read(MAX_PHOTO_BYTES + 1, decode_content=True)
+        except (urllib3_exceptions.HTTPError, OSError) as exc:
+            raise Unavailable("The photo could not be read.") from exc
+    if len(content) > MAX_PHOTO_BYTES:
+        raise BadResponse("ButterflyMX's photo is too large to show.")
+    return Photo(content=content, content_type=content_type)
 
 
 def token_info(*, access_token: str) -> TokenInfo:

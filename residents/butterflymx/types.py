@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 from residents.butterflymx.errors import BadResponse
 
@@ -59,6 +61,18 @@ def _date_or_datetime(value) -> datetime | date | None:
 
 def _mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _http_url(value) -> str | None:
+    """A web address, or None: anything else is not something to fetch."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    parts = urlsplit(text)
+    return text if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True)
@@ -225,37 +239,126 @@ class DoorRelease:
         )
 
 
+class EntryMethodKind(StrEnum):
+    """The shapes an access log entry's ``entry_method`` takes."""
+
+    TEXT = "text"  # "Swipe to open", "API", "Visitor Pass (using PIN)", ...
+    KEYCHAIN = "keychain"  # {"keychain": id}: a visitor pass
+    ACCESS_TOOL = "access_tool"  # {"access_tool": id}: a resident's PIN or fob
+    NONE = "none"  # null
+    OTHER = "other"  # a shape ButterflyMX has not documented
+
+
+@dataclass(frozen=True)
+class EntryMethod:
+    """How a door was opened, in whichever of its documented shapes it came."""
+
+    kind: EntryMethodKind
+    text: str | None = None
+    id: int | None = None
+
+    @classmethod
+    def from_data(cls, value) -> EntryMethod:
+        if value is None:
+            return cls(EntryMethodKind.NONE)
+        if isinstance(value, str):
+            text = value.strip()
+            return cls(EntryMethodKind.TEXT, text=text) if text else cls(EntryMethodKind.NONE)
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, item),) = value.items()
+            if key in (EntryMethodKind.KEYCHAIN, EntryMethodKind.ACCESS_TOOL):
+                found = _optional_int(item)
+                if found is not None:
+                    return cls(EntryMethodKind(key), id=found)
+        return cls(EntryMethodKind.OTHER)
+
+
 @dataclass(frozen=True)
 class AccessLogEntry:
-    """One door event in a building's access log; ``guid`` matches the door release's."""
+    """One row of a building's access log, as ButterflyMX records it: who came in (or when a
+    door's open hours began or ended), through which access point, and how."""
 
     id: int
     logged_at: datetime | None
-    building_id: int | None
-    tenant_id: int | None
     access_point_id: int | None
-    device_id: int | None
-    method: str | None
-    guid: str | None = None
-    event: str | None = None
-    unit_id: int | None = None
-    door_name: str | None = None
+    release_status: str | None  # "Unlocked" or "Locked"
+    name: str | None
+    release_type: str | None  # "Tenant", "Visitor", "Delivery" or None
+    unit_id: int | None
+    tenant_id: int | None
+    entry_method: EntryMethod
+    image_url: str | None
 
     @classmethod
     def from_data(cls, data: dict) -> AccessLogEntry:
+        unit = data.get("unit")
         return cls(
             id=_required_int(data, "id", "access log entry"),
-            logged_at=_optional_datetime(data.get("logged_at") or data.get("created_at")),
-            building_id=_optional_int(data.get("building_id")),
+            logged_at=_optional_datetime(data.get("logged_at")),
+            access_point_id=_optional_int(data.get("access_point")),
+            release_status=_optional_str(data.get("release_status")),
+            name=_optional_str(data.get("name")),
+            release_type=_optional_str(data.get("release_type")),
+            # Recorded answers give the unit as an id; an object with an id is read too.
+            unit_id=_optional_int(unit.get("id") if isinstance(unit, dict) else unit),
             tenant_id=_optional_int(data.get("tenant_id")),
-            access_point_id=_optional_int(data.get("access_point_id")),
-            device_id=_optional_int(data.get("device_id")),
-            method=_optional_str(data.get("release_method") or data.get("method")),
-            guid=_optional_str(data.get("guid")),
-            event=_optional_str(data.get("event")),
-            unit_id=_optional_int(data.get("unit_id")),
-            door_name=_optional_str(data.get("door_name")),
+            entry_method=EntryMethod.from_data(data.get("entry_method")),
+            image_url=_http_url(data.get("image_url")),
         )
+
+    @property
+    def is_schedule(self) -> bool:
+        """A door's open hours starting or ending: no person, only a status."""
+        return (
+            self.name is None
+            and self.release_type is None
+            and self.unit_id is None
+            and self.tenant_id is None
+            and self.entry_method.kind == EntryMethodKind.NONE
+        )
+
+
+@dataclass(frozen=True)
+class Call:
+    """A visitor ringing a unit from an intercom panel."""
+
+    id: int
+    building_id: int | None
+    logged_at: datetime | None
+    notification_type: str | None
+    recipient_id: int | None
+    recipient_type: str | None
+    unit_id: int | None
+    device_id: int | None
+    device_name: str | None
+    status: str | None  # initializing, opened_door, canceled, timeout_online_signal
+    image_url: str | None
+
+    @classmethod
+    def from_data(cls, data: dict) -> Call:
+        recipient = _mapping(data.get("recipient"))
+        device = _mapping(data.get("device"))
+        return cls(
+            id=_required_int(data, "id", "call"),
+            building_id=_optional_int(data.get("building_id")),
+            logged_at=_optional_datetime(data.get("logged_at")),
+            notification_type=_optional_str(data.get("notification_type")),
+            recipient_id=_optional_int(recipient.get("id")),
+            recipient_type=_optional_str(recipient.get("type")),
+            unit_id=_optional_int(_mapping(data.get("unit")).get("id")),
+            device_id=_optional_int(device.get("id")),
+            device_name=_optional_str(device.get("name")),
+            status=_optional_str(data.get("status")),
+            image_url=_http_url(data.get("image_url")),
+        )
+
+
+@dataclass(frozen=True)
+class Page(Generic[_Item]):
+    """One page of a list, and the number of the next one (None on the last)."""
+
+    items: tuple[_Item, ...]
+    next_page: int | None
 
 
 @dataclass(frozen=True)

@@ -119,5 +119,7 @@ def test_an_attempt_survives_a_worker_that_dies_mid_release(
     later = event.created_at + timedelta(minutes=1)
     with time_machine.travel(later, tick=False):
         assert DoorEvent.objects.get(pk=event.pk).outcome_label == "Not confirmed"
-        page = client.get(reverse("activity")).content.decode()
-    assert "Not confirmed" in page
+        page = client.get(
+            reverse("history", args=[event.building_id, event.tenant_id])
+        ).content.decode()
+    assert "not confirmed" in page

@@ -33,6 +33,10 @@ def doors_url(tenant):
     return reverse("doors", args=[tenant.building_id, tenant.pk])
 
 
+def history_url(tenant):
+    return reverse("history", args=[tenant.building_id, tenant.pk])
+
+
 def unlock_url(tenant, kind, door):
     return reverse("door_unlock", args=[tenant.building_id, tenant.pk, kind, door.pk])
 
@@ -323,12 +327,18 @@ def test_doors_page_when_butterflymx_fails(bmx_sandbox, rosa_client):
     assert "Traceback" not in response.content.decode()
 
 
-def test_recent_activity_shows_only_my_own_rows(bmx_sandbox, rosa_client, connected_resident):
+def test_history_shows_only_my_own_attempts(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
     rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX)
     other = UserFactory()
-    DoorEventFactory(user=other, door_kind="device", door_name="Somebody else's lock")
-    page = rosa_client.get(reverse("activity")).content.decode()
+    DoorEventFactory(
+        user=other,
+        building_id=world.rosa_harbor.building_id,
+        tenant_id=world.rosa_harbor.pk,
+        door_kind="device",
+        door_name="Somebody else's lock",
+    )
+    page = rosa_client.get(history_url(world.rosa_harbor)).content.decode()
     assert world.harbor_front_door.name in page
     assert "Somebody else" not in page
 
@@ -424,7 +434,7 @@ def test_resident_pages_are_never_stored_by_a_browser_or_proxy(bmx_sandbox, rosa
         rosa_client.get(doors_url(world.rosa_harbor)),
         rosa_client.get(card, **HTMX),
         rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_gym), **HTMX),
-        rosa_client.get(reverse("activity")),
+        rosa_client.get(history_url(world.rosa_harbor)),
         rosa_client.get(reverse("account")),
         rosa_client.get(reverse("butterflymx_disconnect")),
     ]

@@ -5,7 +5,6 @@ import json
 import logging
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -311,36 +310,6 @@ class TestResults:
             "Elm Street Lofts",
             "America/Chicago",
         )
-
-    def test_access_logs_are_filtered_and_rechecked(self, api, client):
-        since = datetime(2025, 2, 28, 21, 30, tzinfo=ZoneInfo("America/New_York"))
-        api.get(
-            f"{API}/v4/buildings/11879/access_logs",
-            json={
-                "data": [
-                    {"id": 1, "logged_at": "2025-03-01T02:00:00Z", "building_id": 11879},
-                    {
-                        "id": 2,
-                        "logged_at": "2025-03-01T09:00:00Z",
-                        "building_id": 11879,
-                        "tenant_id": 567,
-                        "access_point_id": 123,
-                        "release_method": "api",
-                    },
-                    {"id": 3, "logged_at": "2025-03-01T09:00:00Z", "building_id": 1},
-                ]
-            },
-        )
-
-        entries = client.access_logs(11879, since=since)
-
-        assert [entry.id for entry in entries] == [2]
-        assert (entries[0].tenant_id, entries[0].access_point_id, entries[0].method) == (
-            567,
-            123,
-            "api",
-        )
-        assert query(api.calls[0])["q[logged_at_gteq]"] == "2025-03-01 02:30:00 UTC"
 
     def test_token_set_repr_hides_tokens(self):
         tokens = TokenSet(
