@@ -3,18 +3,27 @@
 import json
 from functools import wraps
 
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.butterflymx.errors import ApiError, api_error_body, api_error_response
-from sandbox.butterflymx.listing import id_parse, page_get, queryset_filter, time_parse
-from sandbox.butterflymx.models import Keychain
+from sandbox.butterflymx.listing import (
+    id_parse,
+    page_get,
+    queryset_filter,
+    queryset_search,
+    time_parse,
+)
+from sandbox.butterflymx.models import AccessLog, Keychain
 from sandbox.butterflymx.selectors import (
     access_logs_for_building,
     access_points_for_person,
     access_token_get,
     buildings_for_person,
+    calls_for_building,
     devices_for_person,
     keychains_for_person,
     tenants_for_person,
@@ -24,6 +33,7 @@ from sandbox.butterflymx.serializers import (
     access_log_data,
     access_point_data,
     building_data,
+    call_data,
     capabilities_data,
     device_data,
     door_release_data,
@@ -32,6 +42,7 @@ from sandbox.butterflymx.serializers import (
     virtual_key_data,
 )
 from sandbox.butterflymx.services import (
+    calls_settle,
     door_release_create,
     keychain_create,
     keychain_delete,
@@ -131,19 +142,113 @@ def devices(request, person):
     )
 
 
+def _building_or_error(person, building_id):
+    found = buildings_for_person(person=person).filter(id=building_id).first()
+    if found is None:
+        raise ApiError(404, "not_found", "Building not found.")
+    return found
+
+
+def _release_status_parse(value: str) -> str:
+    # The documented example filters on "unlocked"; the entries say "Unlocked".
+    status = value.strip().capitalize()
+    if status not in AccessLog.ReleaseStatus.values:
+        raise ValueError(f"not a release status: {value!r}")
+    return status
+
+
+_ACCESS_LOG_FILTERS = {
+    "logged_at": ("logged_at", time_parse),
+    "release_method": ("release_method", str),
+    "release_status": ("release_status", _release_status_parse),
+}
+_ACCESS_LOG_SEARCH = "q[unit_label_or_user_full_name_or_delivery_authorization_description_start]"
+
+
 @endpoint("butterflymx.access_logs", authenticated=bearer_is_live, error_body=api_error_body)
 @require_GET
 @bearer_required
 def access_logs(request, person, building_id):
-    found = buildings_for_person(person=person).filter(id=building_id).first()
-    if found is None:
-        return api_error_response(ApiError(404, "not_found", "Building not found."))
-    return _list_response(
-        request,
+    try:
+        found = _building_or_error(person, building_id)
+    except ApiError as error:
+        return api_error_response(error)
+    params = request.GET.copy()
+    # The documented parameter is q[release_status], without a predicate: the same as _eq.
+    if "q[release_status]" in params and "q[release_status_eq]" not in params:
+        params.setlist("q[release_status_eq]", params.getlist("q[release_status]"))
+    queryset = queryset_search(
         access_logs_for_building(person=person, building=found),
-        access_log_data,
-        {"logged_at": ("created_at", time_parse), "tenant_id": ("tenant_id", id_parse)},
+        params.get(_ACCESS_LOG_SEARCH, ""),
+        paths=["unit__label", "name"],
     )
+    queryset = queryset_filter(queryset, params, attributes=_ACCESS_LOG_FILTERS)
+    items, page_info = page_get(queryset, params)
+    return JsonResponse(
+        {
+            "data": [access_log_data(item, request=request) for item in items],
+            "page_info": page_info,
+        }
+    )
+
+
+@endpoint("butterflymx.access_log", authenticated=bearer_is_live, error_body=api_error_body)
+@require_GET
+@bearer_required
+def access_log(request, person, building_id, access_log_id):
+    try:
+        found = _building_or_error(person, building_id)
+    except ApiError as error:
+        return api_error_response(error)
+    log = access_logs_for_building(person=person, building=found).filter(id=access_log_id).first()
+    if log is None:
+        return api_error_response(ApiError(404, "not_found", "Access log not found."))
+    return JsonResponse({"data": access_log_data(log, request=request)})
+
+
+_CALL_FILTERS = {
+    "logged_at": ("logged_at", time_parse),
+    "notification_type": ("notification_type", str),
+    "origin": ("device_id", id_parse),
+}
+
+
+@endpoint("butterflymx.calls", authenticated=bearer_is_live, error_body=api_error_body)
+@require_GET
+@bearer_required
+def calls(request, person, building_id):
+    try:
+        found = _building_or_error(person, building_id)
+    except ApiError as error:
+        return api_error_response(error)
+    calls_settle()
+    queryset = queryset_search(
+        calls_for_building(person=person, building=found).annotate(
+            user_full_name=Concat(
+                "recipient__person__first_name", Value(" "), "recipient__person__last_name"
+            )
+        ),
+        request.GET.get("q[unit_label_or_user_full_name_start]", ""),
+        paths=["unit__label", "user_full_name"],
+    )
+    return _list_response(
+        request, queryset, lambda call: call_data(call, request=request), _CALL_FILTERS
+    )
+
+
+@endpoint("butterflymx.call", authenticated=bearer_is_live, error_body=api_error_body)
+@require_GET
+@bearer_required
+def call(request, person, building_id, call_id):
+    try:
+        found = _building_or_error(person, building_id)
+    except ApiError as error:
+        return api_error_response(error)
+    calls_settle()
+    found_call = calls_for_building(person=person, building=found).filter(id=call_id).first()
+    if found_call is None:
+        return api_error_response(ApiError(404, "not_found", "Call not found."))
+    return JsonResponse({"data": call_data(found_call, request=request)})
 
 
 def _id_param(params: dict, name: str) -> int | None:

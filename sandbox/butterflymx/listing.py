@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -61,6 +61,17 @@ def queryset_filter(
         operand = parsed if predicate == "in" else parsed[0]
         queryset = queryset.filter(**{f"{path}__{_LOOKUPS[predicate]}": operand})
     return queryset
+
+
+def queryset_search(queryset: QuerySet, text: str, *, paths: list[str]) -> QuerySet:
+    """A Ransack "_start" search over several fields joined by "_or_": any may start with it."""
+    text = text.strip()
+    if not text:
+        return queryset
+    match = Q()
+    for path in paths:
+        match |= Q(**{f"{path}__istartswith": text})
+    return queryset.filter(match)
 
 
 def _positive_int(value: str | None, default: int) -> int:

@@ -1,5 +1,5 @@
-"""The sandbox ButterflyMX world: buildings, people and doors, OAuth grants, door releases and
-visitor passes."""
+"""The sandbox ButterflyMX world: buildings, people and doors, OAuth grants, door releases,
+visitor passes, residents' PINs and fobs, the access log and intercom calls."""
 
 import uuid
 
@@ -160,11 +160,12 @@ class AccessToken(models.Model):
 
 
 def entry_method_api() -> str:
+    # Kept for migration 0002, which names it as a default.
     return "API"
 
 
 class DoorReleaseRequest(models.Model):
-    """A door opened through the API; the releases also form each building's access log."""
+    """A door opened through the API, as POST /v4/door_release_requests answers it."""
 
     guid = models.UUIDField(default=uuid.uuid4, unique=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
@@ -176,10 +177,6 @@ class DoorReleaseRequest(models.Model):
         Device, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     release_method = models.CharField(max_length=20, default="api")
-    # As in the access log: "Tenant", "Visitor" or "Delivery"; and how the door was opened,
-    # a string such as "API" or an object such as {"keychain": id}.
-    release_type = models.CharField(max_length=20, default="Tenant")
-    entry_method = models.JSONField(default=entry_method_api)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -217,6 +214,8 @@ class Keychain(models.Model):
     allow_unit_access = models.BooleanField(default=False)
     access_points = models.ManyToManyField(AccessPoint, blank=True, related_name="+")
     devices = models.ManyToManyField(Device, blank=True, related_name="+")
+    # Set on the seeded passes only: what the seed finds them by, whatever their id.
+    seed_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -248,3 +247,108 @@ class VirtualKey(models.Model):
 
     def __str__(self):
         return f"virtual key {self.id} on {self.keychain_id}"
+
+
+class AccessTool(models.Model):
+    """A resident's own credential at the building's readers: a PIN or a fob."""
+
+    class Kind(models.TextChoices):
+        PIN = "pin"
+        FOB = "fob"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="access_tools")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    label = models.CharField(max_length=60)
+    pin_code = models.CharField(max_length=6, null=True, blank=True)  # noqa: DJ001
+    seed_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.label
+
+
+class AccessLog(models.Model):
+    """One entry of a building's access log: a door unlocked for someone, or a door's
+    open-hours boundary (a schedule entry, which names nobody)."""
+
+    class ReleaseStatus(models.TextChoices):
+        UNLOCKED = "Unlocked"
+        LOCKED = "Locked"
+
+    class ReleaseType(models.TextChoices):
+        TENANT = "Tenant"
+        VISITOR = "Visitor"
+        DELIVERY = "Delivery"
+
+    class ReleaseMethod(models.TextChoices):
+        # What q[release_method_in][] filters on; the API does not show it.
+        API = "api"
+        FRONT_DOOR_VIEW = "front_door_view"  # "Swipe to open" in the app
+        CALL = "call"  # "App call": the resident answered the intercom and opened
+        VISITOR_PASS = "visitor_pass"
+        DELIVERY_PASS = "delivery_pass"
+        REMOTE_DOORMAN = "remote_doorman"
+        PIN_CODE = "pin_code"
+        FOB = "fob"
+        SCHEDULE = "schedule"
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    logged_at = models.DateTimeField()
+    access_point = models.ForeignKey(
+        AccessPoint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    release_status = models.CharField(max_length=10, choices=ReleaseStatus.choices)
+    name = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    release_type = models.CharField(  # noqa: DJ001
+        max_length=10, choices=ReleaseType.choices, null=True, blank=True
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # A string such as "API", an object {"keychain": id} or {"access_tool": id}, or null.
+    entry_method = models.JSONField(null=True, blank=True)
+    release_method = models.CharField(max_length=20, choices=ReleaseMethod.choices)
+    # The 32 hex digits of the intercom's photo, or blank where no camera saw the door.
+    photo = models.CharField(max_length=32, blank=True)
+    seed_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-logged_at", "-id"]
+        indexes = [models.Index(fields=["building", "logged_at"])]
+
+    def __str__(self):
+        return f"access log {self.id}"
+
+
+class Call(models.Model):
+    """A visitor ringing a unit from an intercom panel."""
+
+    class Status(models.TextChoices):
+        INITIALIZING = "initializing"
+        OPENED_DOOR = "opened_door"
+        CANCELED = "canceled"
+        TIMEOUT_ONLINE_SIGNAL = "timeout_online_signal"
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    logged_at = models.DateTimeField()
+    notification_type = models.CharField(max_length=20, default="visitor")
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.INITIALIZING)
+    photo = models.CharField(max_length=32)
+    seed_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-logged_at", "-id"]
+        indexes = [models.Index(fields=["building", "logged_at"])]
+
+    def __str__(self):
+        return f"call {self.id}"

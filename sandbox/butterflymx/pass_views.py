@@ -1,4 +1,5 @@
-"""What a visitor reaches without a token: a key's QR code and instructions, and the keypad."""
+"""What anyone reaches without a token: a key's QR code and instructions, the intercom's
+photos, and the keypad."""
 
 from io import BytesIO
 
@@ -9,8 +10,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox.butterflymx.selectors import keypad_doors, virtual_key_by_token
-from sandbox.butterflymx.services import keypad_enter
+from sandbox.butterflymx.photos import photo_png
+from sandbox.butterflymx.selectors import (
+    keypad_doors,
+    keypad_fobs,
+    photo_is_known,
+    virtual_key_by_token,
+)
+from sandbox.butterflymx.services import keypad_enter, keypad_tap
 from sandbox.faults import endpoint
 
 
@@ -58,8 +65,24 @@ def instructions(request, token):
     return response
 
 
-def _door_id(request) -> int | None:
-    value = request.POST.get("access_point_id", "")
+def _photo_is_known(request) -> bool:
+    photo = request.resolver_match.kwargs.get("photo", "") if request.resolver_match else ""
+    return photo_is_known(photo=photo)
+
+
+@endpoint("butterflymx.photo", authenticated=_photo_is_known)
+@require_GET
+def photo(request, photo):
+    """An intercom's photo: public and unsigned, as ButterflyMX serves them."""
+    if not photo_is_known(photo=photo):
+        raise Http404("No such photo.")
+    response = HttpResponse(photo_png(photo), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _posted_id(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
@@ -67,18 +90,28 @@ def _keypad_page(request, *, token: str | None):
     outcome = None
     chosen = None
     if request.method == "POST":
-        chosen = _door_id(request)
+        chosen = _posted_id(request, "access_point_id")
         if token:
             outcome = keypad_enter(access_point_id=chosen or 0, token=token)
+        elif "access_tool_id" in request.POST:
+            outcome = keypad_tap(
+                access_point_id=chosen or 0, access_tool_id=_posted_id(request, "access_tool_id")
+            )
         else:
             outcome = keypad_enter(
                 access_point_id=chosen or 0, pin_code=request.POST.get("pin_code", "").strip()
             )
-    doors = keypad_doors()
+    doors = list(keypad_doors())
     response = render(
         request,
         "sandbox/butterflymx/keypad.html",
-        {"doors": doors, "outcome": outcome, "chosen": chosen, "token": token},
+        {
+            "doors": doors,
+            "fobs": keypad_fobs(),
+            "outcome": outcome,
+            "chosen": chosen,
+            "token": token,
+        },
         # A refusal is 403, so that a test or a script can tell it from an opening.
         status=200 if outcome is None or outcome.opened else 403,
     )

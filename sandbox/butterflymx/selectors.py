@@ -8,16 +8,22 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sandbox.butterflymx.models import (
+    AccessLog,
     AccessPoint,
     AccessToken,
+    AccessTool,
     Building,
+    Call,
     Device,
-    DoorReleaseRequest,
     Keychain,
     Person,
     Tenant,
+    Unit,
     VirtualKey,
 )
+
+# The devices with a camera and a call button: what a visitor rings a unit from.
+INTERCOM_TYPES = (Device.Type.PANEL, Device.Type.VIRTUAL_INTERCOM)
 
 
 def secret_hash(value: str) -> str:
@@ -76,11 +82,29 @@ def devices_for_person(*, person: Person) -> QuerySet[Device]:
     ).order_by("id")
 
 
-def access_logs_for_building(*, person: Person, building: Building) -> QuerySet:
-    """The person's own door releases in a building: one resident never sees another's."""
-    return DoorReleaseRequest.objects.filter(
-        building=building, tenant__person=person
-    ).select_related("access_point", "device", "tenant")
+def access_logs_for_building(*, person: Person, building: Building) -> QuerySet[AccessLog]:
+    """The building's log as the person sees it: the entries of their own units there, and the
+    doors' schedule entries; never another resident's."""
+    units = Tenant.objects.filter(person=person, building=building).values("unit_id")
+    return AccessLog.objects.filter(building=building).filter(
+        Q(unit__in=units) | Q(release_method=AccessLog.ReleaseMethod.SCHEDULE)
+    )
+
+
+def calls_for_building(*, person: Person, building: Building) -> QuerySet[Call]:
+    """The calls to the person's own units in the building."""
+    units = Tenant.objects.filter(person=person, building=building).values("unit_id")
+    return Call.objects.filter(building=building, unit__in=units).select_related(
+        "device", "unit", "recipient__person"
+    )
+
+
+def photo_is_known(*, photo: str) -> bool:
+    if not photo:
+        return False
+    return (
+        AccessLog.objects.filter(photo=photo).exists() or Call.objects.filter(photo=photo).exists()
+    )
 
 
 def keychains_for_person(*, person: Person) -> QuerySet[Keychain]:
@@ -107,3 +131,28 @@ def virtual_key_by_token(*, token: str) -> VirtualKey | None:
 def keypad_doors() -> QuerySet[AccessPoint]:
     """Every building's doors, for the keypad that stands in for their hardware."""
     return AccessPoint.objects.select_related("building").order_by("building__name", "name")
+
+
+def keypad_fobs() -> QuerySet[AccessTool]:
+    """The residents' fobs, for the keypad page's reader."""
+    return (
+        AccessTool.objects.filter(kind=AccessTool.Kind.FOB)
+        .select_related("tenant__person", "tenant__building", "tenant__unit")
+        .order_by("tenant__building__name", "label", "id")
+    )
+
+
+def ring_units() -> QuerySet[Unit]:
+    return Unit.objects.select_related("building").order_by("building__name", "label")
+
+
+def ring_panels() -> QuerySet[Device]:
+    return (
+        Device.objects.filter(type__in=INTERCOM_TYPES)
+        .select_related("building")
+        .order_by("building__name", "id")
+    )
+
+
+def call_get(*, call_id: int) -> Call | None:
+    return Call.objects.select_related("device", "unit__building").filter(id=call_id).first()

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 from django.urls import reverse
 
 from sandbox.butterflymx.models import (
+    AccessLog,
     AccessPoint,
     Building,
+    Call,
     Device,
     DoorReleaseRequest,
     Keychain,
@@ -97,27 +99,39 @@ def door_release_data(release: DoorReleaseRequest) -> dict:
     }
 
 
-def access_log_data(release: DoorReleaseRequest) -> dict:
-    door = release.access_point or release.device
+def photo_url(photo: str, *, request) -> str | None:
+    if not photo:
+        return None
+    return request.build_absolute_uri(reverse("sandbox_bmx_photo", args=[photo]))
+
+
+def access_log_data(log: AccessLog, *, request) -> dict:
+    """Exactly the ten fields of ButterflyMX's access log entry."""
     return {
-        "id": release.id,
-        "guid": str(release.guid),
-        "event": "door_release",
-        "logged_at": time_format(release.created_at),
-        "building_id": release.building_id,
-        "tenant_id": release.tenant_id,
-        "unit_id": release.tenant.unit_id,
-        "access_point_id": release.access_point_id,
-        "device_id": release.device_id,
-        "door_name": door.name if door else None,
-        "release_method": release.release_method,
-        # The documented fields of an access log entry, beside the ones above.
-        "access_point": release.access_point_id,
-        "unit": release.tenant.unit_id,
-        "release_status": "Unlocked",
-        "release_type": release.release_type,
-        "entry_method": release.entry_method,
-        "image_url": None,
+        "id": log.id,
+        "logged_at": time_format(log.logged_at),
+        "access_point": log.access_point_id,
+        "release_status": log.release_status,
+        "name": log.name,
+        "release_type": log.release_type,
+        "unit": log.unit_id,
+        "tenant_id": log.tenant_id,
+        "entry_method": log.entry_method,
+        "image_url": photo_url(log.photo, request=request),
+    }
+
+
+def call_data(call: Call, *, request) -> dict:
+    return {
+        "id": call.id,
+        "building_id": call.building_id,
+        "logged_at": time_format(call.logged_at),
+        "notification_type": call.notification_type,
+        "recipient": {"id": call.recipient_id, "type": "Tenant"},
+        "unit": {"id": call.unit_id},
+        "device": {"id": call.device_id, "name": call.device.name},
+        "status": call.status,
+        "image_url": photo_url(call.photo, request=request),
     }
 
 

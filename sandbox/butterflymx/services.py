@@ -1,5 +1,5 @@
-"""Writes of the sandbox ButterflyMX: OAuth grants and tokens, door releases, visitor passes
-and the keypad that takes them."""
+"""Writes of the sandbox ButterflyMX: OAuth grants and tokens, door releases and the access
+log, visitor passes and the keypad that takes them, and intercom calls."""
 
 import base64
 import hashlib
@@ -19,18 +19,24 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from sandbox.butterflymx.errors import ApiError, OAuthError
 from sandbox.butterflymx.models import (
+    AccessLog,
     AccessPoint,
     AccessToken,
+    AccessTool,
     AuthorizationCode,
     Building,
+    Call,
     Device,
     DoorReleaseRequest,
     Keychain,
     Person,
     Tenant,
+    Unit,
     VirtualKey,
 )
+from sandbox.butterflymx.photos import photo_new
 from sandbox.butterflymx.selectors import (
+    INTERCOM_TYPES,
     access_points_for_person,
     devices_for_person,
     keychains_for_person,
@@ -175,6 +181,43 @@ def token_revoke(*, token: str) -> None:
     )
 
 
+def _full_name(person: Person) -> str:
+    return f"{person.first_name} {person.last_name}"
+
+
+def _has_camera(access_point: AccessPoint | None) -> bool:
+    if access_point is None:
+        return False
+    return any(device.type in INTERCOM_TYPES for device in access_point.devices.all())
+
+
+def access_log_add(
+    *,
+    access_point: AccessPoint | None,
+    building_id: int,
+    now: datetime,
+    release_method: str,
+    release_type: str,
+    name: str,
+    tenant: Tenant,
+    entry_method,
+) -> AccessLog:
+    """Log a door unlocked for someone; a door with an intercom camera keeps a photo."""
+    return AccessLog.objects.create(
+        building_id=building_id,
+        logged_at=now,
+        access_point=access_point,
+        release_status=AccessLog.ReleaseStatus.UNLOCKED,
+        name=name,
+        release_type=release_type,
+        unit_id=tenant.unit_id,
+        tenant=tenant,
+        entry_method=entry_method,
+        release_method=release_method,
+        photo=photo_new() if _has_camera(access_point) else "",
+    )
+
+
 def door_release_create(
     *,
     person: Person,
@@ -182,7 +225,12 @@ def door_release_create(
     access_point_id: int | None,
     device_id: int | None,
 ) -> DoorReleaseRequest:
-    """Open one door for one of the person's tenancies and record it in the access log."""
+    """Open one door for one of the person's tenancies and record it in the access log.
+
+    A device opens every access point it serves, each logged; a device that serves none (a
+    smart lock) is logged once, with no access point. Opening the door of the panel a call to
+    this tenancy rings from answers that call.
+    """
     tenant = Tenant.objects.filter(id=tenant_id, person=person).first()
     if tenant is None:
         raise ApiError(404, "not_found", "Tenant not found.", field="tenant_id")
@@ -199,16 +247,36 @@ def door_release_create(
         isinstance(door, Device) and door.unit_id not in (None, tenant.unit_id)
     ):
         raise ApiError(422, "invalid", f"{label} is not in the tenant's building.", field=field)
+    if isinstance(door, AccessPoint):
+        opened: list[AccessPoint | None] = [door]
+        device_ids = {device.id for device in door.devices.all()}
+    else:
+        opened = list(door.access_points.prefetch_related("devices").order_by("id")) or [None]
+        device_ids = {door.id}
     now = timezone.now()
-    return DoorReleaseRequest.objects.create(
-        tenant=tenant,
-        building_id=tenant.building_id,
-        access_point_id=access_point_id,
-        device_id=device_id,
-        release_method="api",
-        created_at=now,
-        updated_at=now,
-    )
+    with transaction.atomic(using=DoorReleaseRequest.objects.db):
+        release = DoorReleaseRequest.objects.create(
+            tenant=tenant,
+            building_id=tenant.building_id,
+            access_point_id=access_point_id,
+            device_id=device_id,
+            release_method="api",
+            created_at=now,
+            updated_at=now,
+        )
+        for access_point in opened:
+            access_log_add(
+                access_point=access_point,
+                building_id=tenant.building_id,
+                now=now,
+                release_method=AccessLog.ReleaseMethod.API,
+                release_type=AccessLog.ReleaseType.TENANT,
+                name=_full_name(person),
+                tenant=tenant,
+                entry_method="API",
+            )
+        calls_answer(tenant=tenant, device_ids=device_ids, now=now)
+    return release
 
 
 # Visitor passes: keychains and their virtual keys.
@@ -552,7 +620,7 @@ def virtual_key_delete(*, person: Person, virtual_key_id: int) -> None:
 class KeypadOutcome:
     opened: bool
     message: str
-    release: DoorReleaseRequest | None = None
+    log: AccessLog | None = None
 
 
 def _keychain_opens(*, keychain: Keychain, access_point: AccessPoint) -> bool:
@@ -597,16 +665,63 @@ def _refusal(*, key: VirtualKey, now: datetime) -> str | None:
     return None
 
 
-def keypad_enter(
-    *, access_point_id: int, pin_code: str | None = None, token: str | None = None
-) -> KeypadOutcome:
-    """A visitor at a door types a PIN or shows a QR code: open it and log it, or say why not."""
-    access_point = (
+def _keypad_door(access_point_id: int) -> AccessPoint | None:
+    return (
         AccessPoint.objects.select_related("building")
         .prefetch_related("devices")
         .filter(id=access_point_id)
         .first()
     )
+
+
+def _access_tool_enter(*, tool: AccessTool, access_point: AccessPoint) -> KeypadOutcome:
+    """A resident's own PIN or fob: it opens every door of their building."""
+    tenant = tool.tenant
+    if tenant.building_id != access_point.building_id:
+        return KeypadOutcome(False, "This fob isn't known in this building")
+    now = timezone.now()
+    if tenant.inactive_after is not None and tenant.inactive_after <= now:
+        return KeypadOutcome(False, "This resident has moved out")
+    log = access_log_add(
+        access_point=access_point,
+        building_id=access_point.building_id,
+        now=now,
+        release_method=(
+            AccessLog.ReleaseMethod.PIN_CODE
+            if tool.kind == AccessTool.Kind.PIN
+            else AccessLog.ReleaseMethod.FOB
+        ),
+        release_type=AccessLog.ReleaseType.TENANT,
+        name=_full_name(tenant.person),
+        tenant=tenant,
+        entry_method={"access_tool": tool.id},
+    )
+    return KeypadOutcome(True, f"{access_point.name} is open", log)
+
+
+def keypad_tap(*, access_point_id: int, access_tool_id: int | None) -> KeypadOutcome:
+    """A resident holds their fob to a door's reader."""
+    access_point = _keypad_door(access_point_id)
+    if access_point is None:
+        return KeypadOutcome(False, "Choose a door")
+    tool = (
+        AccessTool.objects.select_related("tenant__person")
+        .filter(id=access_tool_id or 0, kind=AccessTool.Kind.FOB)
+        .first()
+    )
+    if tool is None:
+        return KeypadOutcome(False, "Choose a fob")
+    return _access_tool_enter(tool=tool, access_point=access_point)
+
+
+def keypad_enter(
+    *, access_point_id: int, pin_code: str | None = None, token: str | None = None
+) -> KeypadOutcome:
+    """Someone at a door types a PIN or shows a QR code: open it and log it, or say why not.
+
+    A PIN is first a visitor pass's, then a resident's own.
+    """
+    access_point = _keypad_door(access_point_id)
     if access_point is None:
         return KeypadOutcome(False, "Choose a door")
     keys = VirtualKey.objects.select_related("keychain__building", "keychain__tenant").filter(
@@ -619,6 +734,19 @@ def keypad_enter(
         key = keys.filter(pin_code=pin_code).first() if pin_code else None
         wrong = "Wrong PIN"
     if key is None:
+        tool = (
+            AccessTool.objects.select_related("tenant__person")
+            .filter(
+                kind=AccessTool.Kind.PIN,
+                pin_code=pin_code,
+                tenant__building_id=access_point.building_id,
+            )
+            .first()
+            if pin_code and not token
+            else None
+        )
+        if tool is not None:
+            return _access_tool_enter(tool=tool, access_point=access_point)
         return KeypadOutcome(False, wrong)
     keychain = key.keychain
     if not _keychain_opens(keychain=keychain, access_point=access_point):
@@ -629,15 +757,21 @@ def keypad_enter(
         return KeypadOutcome(False, reason)
     delivery = keychain.type == Keychain.Type.DELIVERY_PASS
     with transaction.atomic(using=VirtualKey.objects.db):
-        release = DoorReleaseRequest.objects.create(
-            tenant=keychain.tenant,
-            building_id=keychain.building_id,
+        log = access_log_add(
             access_point=access_point,
-            release_method="visitor_pass",
-            release_type="Delivery" if delivery else "Visitor",
+            building_id=keychain.building_id,
+            now=now,
+            release_method=(
+                AccessLog.ReleaseMethod.DELIVERY_PASS
+                if delivery
+                else AccessLog.ReleaseMethod.VISITOR_PASS
+            ),
+            release_type=(
+                AccessLog.ReleaseType.DELIVERY if delivery else AccessLog.ReleaseType.VISITOR
+            ),
+            name=key.name or keychain.name,
+            tenant=keychain.tenant,
             entry_method={"keychain": keychain.id} if token else "Visitor Pass (using PIN)",
-            created_at=now,
-            updated_at=now,
         )
         VirtualKey.objects.filter(pk=key.pk).update(
             usage_count=F("usage_count") + 1,
@@ -645,4 +779,79 @@ def keypad_enter(
             last_used_at=now,
             updated_at=now,
         )
-    return KeypadOutcome(True, f"{access_point.name} is open", release)
+    return KeypadOutcome(True, f"{access_point.name} is open", log)
+
+
+# Intercom calls: a visitor rings a unit from a panel.
+
+# How long a call rings before ButterflyMX gives up on it.
+RING_TIMEOUT = timedelta(seconds=40)
+
+
+def calls_settle(*, now: datetime | None = None) -> None:
+    """Give up on the calls that rang out. Every read and every event calls this first, so a
+    call's stored status is right whenever anyone looks, with nothing running in between."""
+    now = now or timezone.now()
+    Call.objects.filter(status=Call.Status.INITIALIZING, logged_at__lte=now - RING_TIMEOUT).update(
+        status=Call.Status.TIMEOUT_ONLINE_SIGNAL
+    )
+
+
+def calls_answer(*, tenant: Tenant, device_ids: set[int], now: datetime) -> None:
+    """The called resident opened the door of the ringing panel: the calls are answered."""
+    calls_settle(now=now)
+    Call.objects.filter(
+        recipient=tenant,
+        status=Call.Status.INITIALIZING,
+        device_id__in=device_ids,
+        logged_at__lte=now,
+    ).update(status=Call.Status.OPENED_DOOR)
+
+
+def call_create(*, unit: Unit, device: Device | None = None, now: datetime | None = None) -> Call:
+    """A visitor rings the unit from the panel (the building's first panel by default)."""
+    now = now or timezone.now()
+    calls_settle(now=now)
+    panels = Device.objects.filter(building_id=unit.building_id, type__in=INTERCOM_TYPES)
+    if device is None:
+        device = panels.order_by("type", "id").first()
+        if device is None:
+            raise _invalid("device_id", "The building has no intercom panel.")
+    elif not panels.filter(id=device.id).exists():
+        raise _invalid("device_id", "The device is not an intercom panel of the unit's building.")
+    recipient = (
+        Tenant.objects.filter(unit=unit)
+        .filter(Q(inactive_after__isnull=True) | Q(inactive_after__gt=now))
+        .order_by("id")
+        .first()
+    )
+    if recipient is None:
+        raise _invalid("unit_id", "Nobody lives in this unit.")
+    return Call.objects.create(
+        building_id=unit.building_id,
+        device=device,
+        unit=unit,
+        recipient=recipient,
+        logged_at=now,
+        notification_type="visitor",
+        status=Call.Status.INITIALIZING,
+        photo=photo_new(),
+    )
+
+
+def call_cancel(*, call_id: int, now: datetime | None = None) -> Call:
+    """The visitor hangs up: a ringing call is canceled; an ended one stays as it ended."""
+    now = now or timezone.now()
+    calls_settle(now=now)
+    call = Call.objects.select_related("device").filter(id=call_id).first()
+    if call is None:
+        raise ApiError(404, "not_found", "Call not found.")
+    if not Call.objects.filter(pk=call.pk, status=Call.Status.INITIALIZING).update(
+        status=Call.Status.CANCELED
+    ):
+        call.refresh_from_db()
+        raise ApiError(
+            409, "call_ended", f"The call has already ended: {call.status}.", field="status"
+        )
+    call.refresh_from_db()
+    return call

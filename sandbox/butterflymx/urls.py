@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from sandbox.butterflymx import accounts_views, api_views, pass_views
+from sandbox.butterflymx import accounts_views, api_views, pass_views, ring_views
 
 accounts_patterns = [
     path("oauth/authorize", accounts_views.authorize, name="sandbox_bmx_authorize"),
@@ -19,6 +19,17 @@ api_patterns = [
         "v4/buildings/<int:building_id>/access_logs",
         api_views.access_logs,
         name="sandbox_bmx_access_logs",
+    ),
+    path(
+        "v4/buildings/<int:building_id>/access_logs/<int:access_log_id>",
+        api_views.access_log,
+        name="sandbox_bmx_access_log",
+    ),
+    path("v4/buildings/<int:building_id>/calls", api_views.calls, name="sandbox_bmx_calls"),
+    path(
+        "v4/buildings/<int:building_id>/calls/<int:call_id>",
+        api_views.call,
+        name="sandbox_bmx_call",
     ),
     path(
         "v4/buildings/<int:building_id>/capabilities",
@@ -58,8 +69,9 @@ api_patterns = [
     path("v4/door_release_requests", api_views.door_release, name="sandbox_bmx_door_release"),
 ]
 
-# What a visitor reaches without any token: their key's QR code and instructions, and the
-# building's keypad, which stands in for the door hardware in demos and tests.
+# What anyone reaches without a token: a visitor's QR code and instructions, the intercom's
+# photos, and the building's keypad and intercom control, which stand in for the door hardware
+# in demos and tests.
 pass_patterns = [
     path(
         "passes/<str:token>/qr.svg",
@@ -73,6 +85,9 @@ pass_patterns = [
     ),
     path("keypad/", pass_views.keypad, name="sandbox_bmx_keypad"),
     path("keypad/qr/<str:token>/", pass_views.keypad_qr, name="sandbox_bmx_keypad_qr"),
+    path("uploads/store/<str:photo>.png", pass_views.photo, name="sandbox_bmx_photo"),
+    path("ring/", ring_views.ring, name="sandbox_bmx_ring"),
+    path("ring/<int:call_id>/cancel", ring_views.ring_cancel, name="sandbox_bmx_ring_cancel"),
 ]
 
 urlpatterns = [

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from sandbox.butterflymx.models import (
+    AccessLog,
     AccessPoint,
+    AccessTool,
     Building,
+    Call,
     Device,
-    DoorReleaseRequest,
+    Keychain,
     Person,
     Tenant,
     Unit,
+    VirtualKey,
 )
+from sandbox.butterflymx.photos import photo_for_seed
 
 SEEDED_AT = datetime(2024, 6, 14, 15, 4, 30, tzinfo=UTC)
 AMENITY_HOURS = [
@@ -105,14 +110,120 @@ ACCESS_POINTS = [
         for index in range(126)
     ],
 ]
-# Earlier door releases, so that each tenancy's access log has a history.
-# (guid, tenant, access point or None, device or None, days before the seed time)
-HISTORY = [
-    ("9b0d6b5e-3f39-4d5a-9a53-7c2f3d9a0001", 129227, 24318, None, 3),
-    ("9b0d6b5e-3f39-4d5a-9a53-7c2f3d9a0002", 129227, None, 115677, 2),
-    ("9b0d6b5e-3f39-4d5a-9a53-7c2f3d9a0003", 129228, 24401, None, 1),
-    ("9b0d6b5e-3f39-4d5a-9a53-7c2f3d9a0004", 129301, 24319, None, 1),
+# The residents' own PINs and fobs: (seed key, tenant, kind, label, PIN code)
+ACCESS_TOOLS = [
+    ("rosa-fob", 129227, "fob", "Fob 0412", None),
+    ("rosa-pin", 129227, "pin", "PIN", "731946"),
+    ("sam-fob", 129301, "fob", "Fob 0733", None),
 ]
+# Rosa's visitor pass for Maria Lopez: the front door, PIN 580314 or its QR code, for years.
+MARIA_PASS = "maria-lopez"
+MARIA_KEY_TOKEN = "seeded-visitor-pass-maria-lopez"
+MARIA_PIN = "580314"
+
+# The access log's history, so that each tenancy has a story:
+# (seed key, how long before the seed time, access point or None, tenant or None, release
+# method, release type, name, entry method). An entry method ("access_tool", seed key) or
+# ("keychain", seed key) is the seeded tool's or pass's id; None names take the tenant's.
+_H, _D = timedelta(hours=1), timedelta(days=1)
+HISTORY = [
+    (
+        "maria-pin",
+        5 * _D,
+        24318,
+        129227,
+        "visitor_pass",
+        "Visitor",
+        "Maria Lopez",
+        "Visitor Pass (using PIN)",
+    ),
+    (
+        "maria-qr",
+        4 * _D,
+        24318,
+        129227,
+        "visitor_pass",
+        "Visitor",
+        "Maria Lopez",
+        ("keychain", MARIA_PASS),
+    ),
+    ("rosa-api-front", 3 * _D, 24318, 129227, "api", "Tenant", None, "API"),
+    ("rosa-api-smart-lock", 2 * _D, None, 129227, "api", "Tenant", None, "API"),
+    (
+        "rosa-swipe",
+        2 * _D + 4 * _H,
+        24318,
+        129227,
+        "front_door_view",
+        "Tenant",
+        None,
+        "Swipe to open",
+    ),
+    (
+        "rosa-app-call",
+        _D + 6 * _H - timedelta(seconds=15),
+        24318,
+        129227,
+        "call",
+        "Tenant",
+        None,
+        "App call",
+    ),
+    (
+        "ups-doorman",
+        _D + 4 * _H,
+        24318,
+        129227,
+        "remote_doorman",
+        "Delivery",
+        "UPS",
+        "Remote Doorman",
+    ),
+    (
+        "rosa-fob-garage",
+        _D + 2 * _H,
+        24319,
+        129227,
+        "fob",
+        "Tenant",
+        None,
+        ("access_tool", "rosa-fob"),
+    ),
+    (
+        "rosa-pin-gym",
+        20 * _H,
+        24321,
+        129227,
+        "pin_code",
+        "Tenant",
+        None,
+        ("access_tool", "rosa-pin"),
+    ),
+    (
+        "amazon-delivery-pin",
+        6 * _H,
+        24320,
+        129227,
+        "delivery_pass",
+        "Delivery",
+        "Amazon",
+        "Visitor Pass (using PIN)",
+    ),
+    ("rosa-elm-api-front", _D, 24401, 129228, "api", "Tenant", None, "API"),
+    ("sam-swipe", 2 * _D + _H, 24318, 129301, "front_door_view", "Tenant", None, "Swipe to open"),
+    ("sam-api-garage", _D, 24319, 129301, "api", "Tenant", None, "API"),
+    ("sam-fob-garage", 5 * _H, 24319, 129301, "fob", "Tenant", None, ("access_tool", "sam-fob")),
+    ("pat-api-lobby", 2 * _D, 30001, 129401, "api", "Tenant", None, "API"),
+]
+# Visitors ringing from the Front entrance panel: (seed key, how long before the seed time,
+# panel, tenant called, status)
+CALLS = [
+    ("rosa-answered-call", _D + 6 * _H, 37130, 129227, "opened_door"),
+    ("rosa-missed-call", 3 * _H, 37130, 129227, "timeout_online_signal"),
+    ("sam-missed-call", _D + 5 * _H, 37130, 129301, "timeout_online_signal"),
+]
+# How many local days back the doors with open hours log their openings and closings.
+SCHEDULE_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -136,6 +247,7 @@ class World:
     pat_tower: Tenant
     harbor_front_door: AccessPoint
     harbor_garage: AccessPoint
+    harbor_package_room: AccessPoint
     harbor_gym: AccessPoint
     elm_front_door: AccessPoint
     tower_lobby_door: AccessPoint
@@ -145,6 +257,14 @@ class World:
     elm_other_smart_lock: Device  # Elm Street Lofts 3
     elm_panel: Device
     pat_smart_lock: Device  # Grand Tower 3105
+    rosa_fob: AccessTool  # Fob 0412, Harbor Point 4B
+    rosa_pin_tool: AccessTool  # PIN 731946, Harbor Point 4B
+    sam_fob: AccessTool  # Fob 0733, Harbor Point 7A
+    maria_pass: Keychain  # Rosa's visitor pass for Maria Lopez, Harbor Point front door
+    maria_key: VirtualKey  # its key: PIN 580314
+    rosa_answered_call: Call  # opened_door, from the Front entrance panel
+    rosa_missed_call: Call  # timeout_online_signal, from the Front entrance panel
+    sam_missed_call: Call
 
     @property
     def people(self) -> list[Person]:
@@ -229,25 +349,166 @@ def world_seed() -> World:
                 for device_id in device_ids
             ]
         )
-        buildings = {tenant_id: b for tenant_id, _p, b, _u in TENANTS}
-        _upsert(
-            DoorReleaseRequest,
-            [
-                {
-                    "guid": uuid.UUID(guid),
-                    "tenant_id": tenant_id,
-                    "building_id": buildings[tenant_id],
-                    "access_point_id": ap_id,
-                    "device_id": device_id,
-                    "release_method": "api",
-                    "created_at": SEEDED_AT - timedelta(days=days),
-                    "updated_at": SEEDED_AT - timedelta(days=days),
-                }
-                for guid, tenant_id, ap_id, device_id, days in HISTORY
-            ],
-            unique_field="guid",
-        )
+        _history_seed()
     return world_load()
+
+
+def _camera_doors() -> set[int]:
+    cameras = {row[0] for row in DEVICES if row[6] in ("panel", "virtual_intercom")}
+    return {row[0] for row in ACCESS_POINTS if cameras & set(row[3])}
+
+
+def _schedule_rows() -> list[dict]:
+    """The openings and closings of the doors with open hours, over the last local days."""
+    rows = []
+    zones = {i: tz for i, _n, tz, _d in BUILDINGS}
+    for ap_id, building_id, _name, _devices, hours in ACCESS_POINTS:
+        if not hours:
+            continue
+        zone = ZoneInfo(zones[building_id])
+        today = SEEDED_AT.astimezone(zone).date()
+        by_day = {entry["day"]: entry for entry in hours}
+        for back in range(SCHEDULE_DAYS, -1, -1):
+            day = today - timedelta(days=back)
+            entry = by_day.get(day.strftime("%A").lower())
+            if entry is None:
+                continue
+            for clock, status in ((entry["opens_at"], "Unlocked"), (entry["closes_at"], "Locked")):
+                moment = datetime.combine(day, time.fromisoformat(clock), tzinfo=zone)
+                if moment > SEEDED_AT:
+                    continue
+                rows.append(
+                    {
+                        "seed_key": f"schedule-{ap_id}-{day.isoformat()}-{status.lower()}",
+                        "building_id": building_id,
+                        "logged_at": moment.astimezone(UTC),
+                        "access_point_id": ap_id,
+                        "release_status": status,
+                        "name": None,
+                        "release_type": None,
+                        "unit_id": None,
+                        "tenant_id": None,
+                        "entry_method": None,
+                        "release_method": "schedule",
+                        "photo": "",
+                    }
+                )
+    return rows
+
+
+def _history_seed() -> None:
+    """Rosa's visitor pass, the residents' PINs and fobs, the access log and the calls."""
+    stamps = {"created_at": SEEDED_AT, "updated_at": SEEDED_AT}
+    tenants = {i: (p, b, u) for i, p, b, u in TENANTS}
+    names = {i: f"{first} {last}" for i, first, last, _e in PEOPLE}
+    _upsert(
+        AccessTool,
+        [
+            {
+                "seed_key": key,
+                "tenant_id": t,
+                "kind": kind,
+                "label": label,
+                "pin_code": pin,
+                **stamps,
+            }
+            for key, t, kind, label, pin in ACCESS_TOOLS
+        ],
+        unique_field="seed_key",
+    )
+    _upsert(
+        Keychain,
+        [
+            {
+                "seed_key": MARIA_PASS,
+                "building_id": HARBOR_POINT,
+                "tenant_id": 129227,
+                "unit_id": 101356,
+                "name": "Maria Lopez",
+                "type": Keychain.Type.CUSTOM,
+                "starts_at": SEEDED_AT - 14 * _D,
+                "ends_at": SEEDED_AT + 3650 * _D,
+                "start_date": None,
+                "end_date": None,
+                "time_from": None,
+                "time_to": None,
+                "weekdays": [],
+                "allow_unit_access": False,
+                **stamps,
+            }
+        ],
+        unique_field="seed_key",
+    )
+    maria = Keychain.objects.get(seed_key=MARIA_PASS)
+    maria.access_points.set([24318])
+    maria.devices.set([])
+    ids = {
+        "access_tool": dict(
+            AccessTool.objects.filter(seed_key__isnull=False).values_list("seed_key", "id")
+        ),
+        "keychain": {MARIA_PASS: maria.id},
+    }
+    cameras = _camera_doors()
+    rows = []
+    for key, before, ap_id, tenant_id, method, kind, name, entry in HISTORY:
+        person_id, building_id, unit_id = tenants[tenant_id]
+        if isinstance(entry, tuple):
+            entry = {entry[0]: ids[entry[0]][entry[1]]}
+        rows.append(
+            {
+                "seed_key": key,
+                "building_id": building_id,
+                "logged_at": SEEDED_AT - before,
+                "access_point_id": ap_id,
+                "release_status": "Unlocked",
+                "name": name or names[person_id],
+                "release_type": kind,
+                "unit_id": unit_id,
+                "tenant_id": tenant_id,
+                "entry_method": entry,
+                "release_method": method,
+                "photo": photo_for_seed(key) if ap_id in cameras else "",
+            }
+        )
+    _upsert(AccessLog, rows + _schedule_rows(), unique_field="seed_key")
+    maria_uses = sorted(SEEDED_AT - row[1] for row in HISTORY if row[6] == "Maria Lopez")
+    _upsert(
+        VirtualKey,
+        [
+            {
+                "token": MARIA_KEY_TOKEN,
+                "keychain_id": maria.id,
+                "name": "Maria Lopez",
+                "email": "",
+                "sms_number": "",
+                "pin_code": MARIA_PIN,
+                "sent_at": None,
+                "first_used_at": maria_uses[0],
+                "last_used_at": maria_uses[-1],
+                "usage_count": len(maria_uses),
+                **stamps,
+            }
+        ],
+        unique_field="token",
+    )
+    _upsert(
+        Call,
+        [
+            {
+                "seed_key": key,
+                "building_id": tenants[tenant_id][1],
+                "device_id": device_id,
+                "unit_id": tenants[tenant_id][2],
+                "recipient_id": tenant_id,
+                "logged_at": SEEDED_AT - before,
+                "notification_type": "visitor",
+                "status": status,
+                "photo": photo_for_seed(key),
+            }
+            for key, before, device_id, tenant_id, status in CALLS
+        ],
+        unique_field="seed_key",
+    )
 
 
 def world_load() -> World:
@@ -256,8 +517,10 @@ def world_load() -> World:
     buildings = Building.objects.in_bulk()
     units = Unit.objects.in_bulk()
     tenants = Tenant.objects.in_bulk()
-    access_points = AccessPoint.objects.in_bulk([24318, 24319, 24321, 24401, 30001])
+    access_points = AccessPoint.objects.in_bulk([24318, 24319, 24320, 24321, 24401, 30001])
     devices = Device.objects.in_bulk()
+    tools = AccessTool.objects.in_bulk([key for key, *_rest in ACCESS_TOOLS], field_name="seed_key")
+    calls = Call.objects.in_bulk([key for key, *_rest in CALLS], field_name="seed_key")
     return World(
         rosa=people[7001],
         sam=people[7002],
@@ -276,6 +539,7 @@ def world_load() -> World:
         pat_tower=tenants[129401],
         harbor_front_door=access_points[24318],
         harbor_garage=access_points[24319],
+        harbor_package_room=access_points[24320],
         harbor_gym=access_points[24321],
         elm_front_door=access_points[24401],
         tower_lobby_door=access_points[30001],
@@ -285,4 +549,12 @@ def world_load() -> World:
         elm_other_smart_lock=devices[115690],
         elm_panel=devices[37201],
         pat_smart_lock=devices[115700],
+        rosa_fob=tools["rosa-fob"],
+        rosa_pin_tool=tools["rosa-pin"],
+        sam_fob=tools["sam-fob"],
+        maria_pass=Keychain.objects.get(seed_key=MARIA_PASS),
+        maria_key=VirtualKey.objects.get(token=MARIA_KEY_TOKEN),
+        rosa_answered_call=calls["rosa-answered-call"],
+        rosa_missed_call=calls["rosa-missed-call"],
+        sam_missed_call=calls["sam-missed-call"],
     )

@@ -1,4 +1,4 @@
-"""The sandbox ButterflyMX API host: scoping, paging, filters, door releases, access logs."""
+"""The sandbox ButterflyMX API host: scoping, paging, filters, door releases."""
 
 import json
 import uuid
@@ -418,7 +418,7 @@ def test_exactly_one_door_is_required(release, bmx_world, door):
         "blank" if not any(door.values()) else "invalid",
         field="base",
     )
-    assert DoorReleaseRequest.objects.count() == 4  # the seeded history only
+    assert not DoorReleaseRequest.objects.exists()
 
 
 def test_tenant_id_is_required_and_numeric(release, bmx_world):
@@ -476,7 +476,7 @@ def test_another_persons_tenant_is_not_found(release, bmx_world):
         },
     )
     error(response, 404, "not_found", field="tenant_id")
-    assert DoorReleaseRequest.objects.filter(tenant=bmx_world.sam_harbor).count() == 1
+    assert not DoorReleaseRequest.objects.exists()
 
 
 def test_another_units_smart_lock_is_not_found(release, bmx_world):
@@ -543,53 +543,3 @@ def test_a_door_in_the_persons_other_building_is_refused(release, bmx_world):
 
 def test_door_release_only_takes_post(as_person, bmx_world):
     assert as_person(bmx_world.rosa, "/v4/door_release_requests").status_code == 405
-
-
-# Access logs.
-
-
-def test_a_release_lands_in_the_buildings_access_log(release, as_person, bmx_world):
-    created = release(
-        bmx_world.rosa,
-        {
-            "door_release_request": {
-                "tenant_id": bmx_world.rosa_harbor.id,
-                "access_point_id": bmx_world.harbor_gym.id,
-            }
-        },
-    ).json()["data"]
-    logs = as_person(bmx_world.rosa, f"/v4/buildings/{bmx_world.harbor_point.id}/access_logs")
-    body = logs.json()
-    assert set(body["page_info"]) == PAGE_INFO_KEYS
-    newest = body["data"][0]
-    assert newest["guid"] == created["guid"]
-    assert newest["access_point_id"] == bmx_world.harbor_gym.id
-    assert newest["tenant_id"] == bmx_world.rosa_harbor.id
-    assert newest["building_id"] == bmx_world.harbor_point.id
-    assert newest["door_name"] == "Gym"
-    assert newest["logged_at"] == created["created_at"]
-    # Rosa's seeded history in Harbor Point comes after, oldest last; Sam's is not hers.
-    assert len(body["data"]) == 3
-    assert {entry["tenant_id"] for entry in body["data"]} == {bmx_world.rosa_harbor.id}
-    elm = as_person(bmx_world.rosa, f"/v4/buildings/{bmx_world.elm_street.id}/access_logs")
-    assert created["guid"] not in {entry["guid"] for entry in elm.json()["data"]}
-
-
-def test_access_logs_filter_by_logged_at(as_person, bmx_world):
-    path = f"/v4/buildings/{bmx_world.harbor_point.id}/access_logs"
-    assert len(ids(as_person(bmx_world.rosa, path))) == 2
-    since = {"q[logged_at_gteq]": "2024-06-12 00:00:00 UTC"}
-    recent = as_person(bmx_world.rosa, path, since).json()["data"]
-    assert [entry["logged_at"] for entry in recent] == ["2024-06-12T15:04:30Z"]
-    iso = as_person(bmx_world.rosa, path, {"q[logged_at_gteq]": "2024-06-12T15:04:31Z"})
-    assert ids(iso) == []
-    # The pitfall again: a time that does not parse filters nothing.
-    assert len(ids(as_person(bmx_world.rosa, path, {"q[logged_at_gteq]": "yesterday"}))) == 2
-
-
-def test_access_logs_only_for_the_persons_buildings(as_person, bmx_world):
-    error(
-        as_person(bmx_world.rosa, f"/v4/buildings/{bmx_world.grand_tower.id}/access_logs"),
-        404,
-        "not_found",
-    )

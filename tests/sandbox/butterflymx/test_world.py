@@ -7,19 +7,35 @@ import pytest
 from django.core.management import call_command
 
 from sandbox.butterflymx.models import (
+    AccessLog,
     AccessPoint,
+    AccessTool,
     Building,
+    Call,
     Device,
-    DoorReleaseRequest,
+    Keychain,
     Person,
     Tenant,
     Unit,
+    VirtualKey,
 )
-from sandbox.butterflymx.world import world_load, world_seed
+from sandbox.butterflymx.world import SEEDED_AT, world_load, world_seed
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
-MODELS = [Building, Unit, Person, Tenant, Device, AccessPoint, DoorReleaseRequest]
+MODELS = [
+    Building,
+    Unit,
+    Person,
+    Tenant,
+    Device,
+    AccessPoint,
+    AccessTool,
+    AccessLog,
+    Call,
+    Keychain,
+    VirtualKey,
+]
 
 
 def counts() -> dict:
@@ -57,15 +73,19 @@ def test_seeding_again_changes_nothing_and_repairs_edits(bmx_world):
     before = counts()
     Building.objects.filter(pk=bmx_world.harbor_point.pk).update(name="Renamed")
     AccessPoint.devices.through.objects.all().delete()
-    release = DoorReleaseRequest.objects.order_by("guid").first()
-    DoorReleaseRequest.objects.filter(pk=release.pk).update(
-        release_method="front_desk", created_at=release.created_at - timedelta(days=9)
+    log = AccessLog.objects.get(seed_key="rosa-api-front")
+    AccessLog.objects.filter(pk=log.pk).update(
+        name="Someone else", logged_at=log.logged_at - timedelta(days=9)
     )
+    Call.objects.filter(pk=bmx_world.rosa_missed_call.pk).update(status="canceled")
+    VirtualKey.objects.filter(pk=bmx_world.maria_key.pk).update(usage_count=7)
     again = world_seed()
     assert counts() == before
     assert Building.objects.get(pk=bmx_world.harbor_point.pk).name == "Harbor Point"
-    repaired = DoorReleaseRequest.objects.get(guid=release.guid)
-    assert (repaired.release_method, repaired.created_at) == ("api", release.created_at)
+    repaired = AccessLog.objects.get(pk=log.pk)
+    assert (repaired.name, repaired.logged_at) == ("Rosa Resident", log.logged_at)
+    assert Call.objects.get(pk=bmx_world.rosa_missed_call.pk).status == "timeout_online_signal"
+    assert VirtualKey.objects.get(pk=bmx_world.maria_key.pk).usage_count == 2
     assert again == world_load()
     assert again.rosa_harbor.pk == bmx_world.rosa_harbor.pk
 
@@ -78,4 +98,50 @@ def test_sandbox_seed_command_is_idempotent():
     assert counts() == first
     assert first["AccessPoint"] == 139
     assert first["Tenant"] == 4
+    assert (first["AccessTool"], first["Call"], first["Keychain"]) == (3, 3, 1)
     assert "ButterflyMX" in out.getvalue()
+
+
+def test_the_seeded_objects_are_the_story_of_rosas_door(bmx_world):
+    assert (bmx_world.rosa_fob.kind, bmx_world.rosa_fob.label) == ("fob", "Fob 0412")
+    assert bmx_world.rosa_fob.tenant == bmx_world.rosa_harbor
+    assert (bmx_world.rosa_pin_tool.kind, bmx_world.rosa_pin_tool.pin_code) == ("pin", "731946")
+    assert bmx_world.sam_fob.tenant == bmx_world.sam_harbor
+    assert bmx_world.maria_pass.name == "Maria Lopez"
+    assert bmx_world.maria_pass.tenant == bmx_world.rosa_harbor
+    assert list(bmx_world.maria_pass.access_points.all()) == [bmx_world.harbor_front_door]
+    assert bmx_world.maria_key.keychain == bmx_world.maria_pass
+    assert bmx_world.maria_key.pin_code == "580314"
+    assert bmx_world.rosa_missed_call.status == "timeout_online_signal"
+    assert bmx_world.rosa_answered_call.status == "opened_door"
+    for call in (bmx_world.rosa_missed_call, bmx_world.rosa_answered_call):
+        assert (call.device, call.recipient, call.unit) == (
+            bmx_world.harbor_panel,
+            bmx_world.rosa_harbor,
+            bmx_world.rosa_unit,
+        )
+        assert len(call.photo) == 32
+    assert bmx_world.sam_missed_call.recipient == bmx_world.sam_harbor
+    assert not AccessLog.objects.filter(logged_at__gt=SEEDED_AT).exists()
+    assert not Call.objects.filter(logged_at__gt=SEEDED_AT).exists()
+
+
+def test_new_rows_never_collide_with_the_seeded_ones(bmx_world):
+    """Seeded rows take their ids like any other; seeding again keeps them and adds none."""
+    seeded = set(AccessLog.objects.values_list("id", flat=True))
+    created = AccessLog.objects.create(
+        building=bmx_world.harbor_point,
+        logged_at=SEEDED_AT,
+        release_status="Locked",
+        release_method="schedule",
+    )
+    assert created.id not in seeded
+    world_seed()
+    assert set(AccessLog.objects.values_list("id", flat=True)) == seeded | {created.id}
+    again = AccessLog.objects.create(
+        building=bmx_world.harbor_point,
+        logged_at=SEEDED_AT,
+        release_status="Locked",
+        release_method="schedule",
+    )
+    assert again.id not in seeded | {created.id}
