@@ -42,7 +42,6 @@ from sandbox.butterflymx.serializers import (
     virtual_key_data,
 )
 from sandbox.butterflymx.services import (
-    calls_settle,
     door_release_create,
     keychain_create,
     keychain_delete,
@@ -221,7 +220,6 @@ def calls(request, person, building_id):
         found = _building_or_error(person, building_id)
     except ApiError as error:
         return api_error_response(error)
-    calls_settle()
     queryset = queryset_search(
         calls_for_building(person=person, building=found).annotate(
             user_full_name=Concat(
@@ -244,7 +242,6 @@ def call(request, person, building_id, call_id):
         found = _building_or_error(person, building_id)
     except ApiError as error:
         return api_error_response(error)
-    calls_settle()
     found_call = calls_for_building(person=person, building=found).filter(id=call_id).first()
     if found_call is None:
         return api_error_response(ApiError(404, "not_found", "Call not found."))

@@ -2,6 +2,7 @@
 visitor passes, residents' PINs and fobs, the access log and intercom calls."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.db import models
 
@@ -327,6 +328,10 @@ class AccessLog(models.Model):
         return f"access log {self.id}"
 
 
+# How long a call rings before ButterflyMX gives up on it.
+RING_TIMEOUT = timedelta(seconds=40)
+
+
 class Call(models.Model):
     """A visitor ringing a unit from an intercom panel."""
 
@@ -352,3 +357,10 @@ class Call(models.Model):
 
     def __str__(self):
         return f"call {self.id}"
+
+    def status_at(self, now: datetime) -> str:
+        """The status as ButterflyMX reports it at ``now``: a call nobody answered within
+        RING_TIMEOUT rang out, whether or not that was written down yet (reads never write)."""
+        if self.status == self.Status.INITIALIZING and self.logged_at <= now - RING_TIMEOUT:
+            return self.Status.TIMEOUT_ONLINE_SIGNAL
+        return self.status

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from django.urls import reverse
+from django.utils import timezone
 
 from sandbox.butterflymx.models import (
     AccessLog,
@@ -130,7 +131,7 @@ def call_data(call: Call, *, request) -> dict:
         "recipient": {"id": call.recipient_id, "type": "Tenant"},
         "unit": {"id": call.unit_id},
         "device": {"id": call.device_id, "name": call.device.name},
-        "status": call.status,
+        "status": call.status_at(timezone.now()),
         "image_url": photo_url(call.photo, request=request),
     }
 

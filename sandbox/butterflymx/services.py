@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from sandbox.butterflymx.errors import ApiError, OAuthError
 from sandbox.butterflymx.models import (
+    RING_TIMEOUT,
     AccessLog,
     AccessPoint,
     AccessToken,
@@ -783,9 +784,6 @@ def keypad_enter(
 
 
 # Intercom calls: a visitor rings a unit from a panel.
-
-# How long a call rings before ButterflyMX gives up on it.
-RING_TIMEOUT = timedelta(seconds=40)
 
 
 def calls_settle(*, now: datetime | None = None) -> None:

@@ -120,13 +120,14 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     tab.check("door-opened")
     assert bmx_sandbox.calls("butterflymx.door_release") == 1
 
-    page.get_by_role("link", name="Activity").tap()
-    expect(page.get_by_role("heading", name="Recent activity")).to_be_visible()
-    opened = page.get_by_role("row").filter(has_text="Front door")
-    expect(opened).to_have_count(1)
-    expect(opened).to_contain_text("Harbor Point")
-    expect(opened).to_contain_text("Opened")
-    tab.check("activity")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").tap()
+    expect(page.get_by_role("heading", name="History", level=1)).to_be_visible()
+    expect(page.get_by_text("Harbor Point")).to_be_visible()
+    today = page.get_by_role("region", name="Today")
+    # Opened through Foyer, and in ButterflyMX's access log: one line.
+    expect(today.locator(".history-entry").filter(has_text="Front door")).to_have_count(1)
+    expect(today.locator(".history-entry").first).to_contain_text("Front door · you, with Foyer")
+    tab.check("history")
 
     page.get_by_role("link", name="Account").tap()
     expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
@@ -343,7 +344,7 @@ def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
     tab.check("visitors-empty")
 
     page.get_by_role("link", name="New visitor pass").tap()
-    page.get_by_label("Visitor's name").fill("Maria")
+    page.get_by_label("Visitor's name").fill("Ana")
     # Only the fields of the kind of pass chosen are on screen.
     expect(page.get_by_label("First day")).to_be_hidden()
     page.get_by_label("Every week, on some days").check()
@@ -353,36 +354,65 @@ def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
     expect(page.get_by_label("For how many hours")).to_be_visible()
     tab.check("visitor-new")
     page.get_by_role("button", name="Make the pass").tap()
-    expect(page.get_by_role("heading", name="Pass for Maria")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pass for Ana")).to_be_visible()
     pin = page.locator(".pass-pin").inner_text().strip()
     assert re.fullmatch(r"\d{6}", pin)
     tab.check("visitor-share")
     page.get_by_role("link", name="All visitor passes").tap()
-    maria = page.locator("li.pass").filter(has_text="Maria")
-    expect(maria).to_contain_text("Not used yet")
+    ana = page.locator("li.pass").filter(has_text="Ana")
+    expect(ana).to_contain_text("Not used yet")
     page.wait_for_load_state()  # htmx has set up the minute's refresh
 
     # The visitor at the building's keypad, in another browser.
     keypad = browse("keypad", **PHONE).page
     keypad.goto("/sandbox/butterflymx/keypad/")
-    keypad.get_by_label("Door").select_option(value=str(world.harbor_front_door.pk))
+    keypad.get_by_label("Door", exact=True).select_option(value=str(world.harbor_front_door.pk))
     keypad.get_by_label("PIN").fill(pin)
     keypad.get_by_role("button", name="Enter").click()
     expect(keypad.get_by_role("status")).not_to_have_class("notice-error")
 
     # The open list shows it used at its next refresh.
     page.clock.run_for(61_000)
-    expect(maria).to_contain_text("Used 1 time")
-    maria.get_by_role("link", name="Maria").tap()
-    expect(page.get_by_role("heading", name="Pass for Maria")).to_be_visible()
+    expect(ana).to_contain_text("Used 1 time")
+    # Its uses, in History, under the visitor's name.
+    ana.get_by_role("link", name="Used 1 time").tap()
+    expect(page.get_by_role("heading", name="History", level=1)).to_be_visible()
+    uses = page.locator(".history-entry")
+    expect(uses).to_have_count(1)
+    expect(uses).to_contain_text("Front door · Ana (visitor pass, PIN)")
+    tab.check("history-pass")
+    page.go_back()
+    ana.get_by_role("link", name="Ana").tap()
+    expect(page.get_by_role("heading", name="Pass for Ana")).to_be_visible()
     page.get_by_role("link", name="Revoke").tap()
-    expect(page.get_by_role("heading", name="Revoke Maria's pass?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Revoke Ana's pass?")).to_be_visible()
     tab.check("visitor-revoke")
     page.get_by_role("button", name="Revoke").tap()
     expect(page.get_by_role("status")).to_contain_text("The pass is revoked")
-    expect(page.locator("li.pass").filter(has_text="Maria")).to_have_count(0)
+    expect(page.locator("li.pass").filter(has_text="Ana")).to_have_count(0)
 
-    keypad.get_by_label("Door").select_option(value=str(world.harbor_front_door.pk))
+    keypad.get_by_label("Door", exact=True).select_option(value=str(world.harbor_front_door.pk))
     keypad.get_by_label("PIN").fill(pin)
     keypad.get_by_role("button", name="Enter").click()
     expect(keypad.get_by_role("status")).to_have_class("notice-error")
+
+    # A visitor rings Rosa's unit from the front entrance and gives up before she answers.
+    keypad.goto("/sandbox/butterflymx/ring/")
+    keypad.get_by_label("Unit").select_option(value=str(world.rosa_unit.pk))
+    keypad.get_by_role("button", name="Ring").click()
+    keypad.get_by_role("button", name="Hang up").click()
+    expect(keypad.locator("[data-status]")).to_have_attribute("data-status", "canceled")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").tap()
+    expect(page.get_by_role("heading", name="History", level=1)).to_be_visible()
+    today = page.get_by_role("region", name="Today")
+    call = today.locator(".history-entry").filter(has_text="Someone rang from").first
+    expect(call).to_contain_text("Front entrance panel")
+    expect(call).to_contain_text("missed")
+    photo = call.get_by_role("img")
+    photo.scroll_into_view_if_needed()
+    expect(photo).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tab.check("history")

@@ -5,10 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from residents.models import ButterflyMXConnection
+from sandbox import faults
 from tests.factories import DoorEventFactory, UserFactory
 from tests.residents.conftest import connection_create
 from tests.test_fault_matrix import page_text
@@ -43,13 +45,17 @@ def test_signing_in_comes_first(bmx_sandbox, client):
 
 
 def test_an_opening_through_foyer_shows_once(bmx_sandbox, rosa_client):
+    """ButterflyMX logs the opening as one made through the API: it is Foyer's, shown once."""
     world = bmx_sandbox.world
+    before = page_text(rosa_client.get(history_url(world.rosa_harbor)))
     assert unlock(rosa_client, world.rosa_harbor, world.harbor_front_door).status_code == 200
+    cache.clear()
 
     text = page_text(rosa_client.get(history_url(world.rosa_harbor)))
 
+    assert "with Foyer" not in before
     assert text.count("Front door · you, with Foyer") == 1
-    assert "Front door · you, with an app" not in text
+    assert text.count("you, with an app") == before.count("you, with an app")
 
 
 def test_another_residents_tenancy_is_not_found(bmx_sandbox, rosa_client):
@@ -189,3 +195,73 @@ def test_a_photo_of_someone_elses_history_is_not_found(bmx_sandbox, client, resi
     )
 
     assert client.get(url).status_code == 404
+
+
+def test_the_demo_residents_history_in_her_words(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    response = rosa_client.get(history_url(world.rosa_harbor))
+    text = page_text(response)
+    page = response.content.decode()
+
+    assert "Front door · Maria Lopez (visitor pass, PIN)" in text
+    assert "Someone rang from Front entrance panel missed" in text
+    assert "Garage · you, with your PIN or fob" in text
+    assert "delivery (UPS)" in text
+    photo = reverse(
+        "history_photo",
+        args=[
+            world.rosa_harbor.building_id,
+            world.rosa_harbor.pk,
+            "call",
+            world.rosa_missed_call.pk,
+        ],
+    )
+    assert f'src="{photo}"' in page
+    assert "/uploads/store/" not in page  # the photo's public address stays with Foyer
+    assert "Sam" not in text
+
+
+def test_her_own_photo_is_passed_on_privately(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    url = reverse(
+        "history_photo",
+        args=[
+            world.rosa_harbor.building_id,
+            world.rosa_harbor.pk,
+            "call",
+            world.rosa_missed_call.pk,
+        ],
+    )
+
+    response = rosa_client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG")
+    assert response["Cache-Control"] == "private, max-age=86400"
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_missing_photo_and_a_failing_butterflymx(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    args = [world.rosa_harbor.building_id, world.rosa_harbor.pk, "call"]
+    bmx_sandbox.fault(endpoint="butterflymx.call", kind="status", status=503)
+
+    assert rosa_client.get(reverse("history_photo", args=[*args, 99999999])).status_code == 503
+    faults.reset()
+    assert rosa_client.get(reverse("history_photo", args=[*args, 99999999])).status_code == 404
+
+
+def test_a_pass_links_to_its_uses(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    visitors = rosa_client.get(
+        reverse("visitors", args=[world.rosa_harbor.building_id, world.rosa_harbor.pk])
+    ).content.decode()
+    link = f"{history_url(world.rosa_harbor)}?keychain={world.maria_pass.pk}"
+    assert f'href="{link}"' in visitors
+
+    text = page_text(rosa_client.get(link))
+
+    assert "Uses of the pass Maria Lopez" in text
+    assert "Maria Lopez (visitor pass" in text
+    assert "Someone rang" not in text and "with your PIN or fob" not in text

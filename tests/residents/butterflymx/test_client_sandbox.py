@@ -11,6 +11,8 @@ from residents.butterflymx.client import (
     ButterflyMXClient,
     ButterflyMXError,
     DoorKind,
+    EntryMethod,
+    EntryMethodKind,
     Forbidden,
     InvalidGrant,
     KeychainType,
@@ -21,12 +23,12 @@ from residents.butterflymx.client import (
     Unavailable,
     UpstreamTimeout,
     ValidationFailed,
+    photo_fetch,
     token_info,
     token_refresh,
     token_revoke,
 )
 from sandbox.butterflymx.services import keypad_enter
-from sandbox.butterflymx.world import SEEDED_AT
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
@@ -131,10 +133,14 @@ class TestEndpoints:
         )
         assert release.release_method == "api"
         assert release.created_at is not None
-        entries = rosa.access_logs(HARBOR_POINT, since=release.created_at - timedelta(seconds=1))
-        assert [entry.guid for entry in entries] == [release.guid]
-        assert entries[0].door_name == "Front door"
-        assert entries[0].tenant_id == world.rosa_harbor.id
+        newest = rosa.access_log_page(HARBOR_POINT, per=1).items[0]
+        assert (newest.access_point_id, newest.tenant_id, newest.entry_method) == (
+            world.harbor_front_door.id,
+            world.rosa_harbor.id,
+            EntryMethod(EntryMethodKind.TEXT, text="API"),
+        )
+        assert (newest.release_type, newest.unit_id) == ("Tenant", world.rosa_unit.id)
+        assert abs(newest.logged_at - release.created_at) < timedelta(seconds=2)
         assert bmx_sandbox.calls("butterflymx.door_release") == 1
 
     def test_door_release_by_device(self, rosa, world):
@@ -169,13 +175,38 @@ class TestEndpoints:
         assert raised.value.status == 422
         assert [error.field for error in raised.value.errors] == ["access_point_id"]
 
-    def test_access_logs_since(self, rosa, world):
-        everything = rosa.access_logs(HARBOR_POINT)
-        recent = rosa.access_logs(HARBOR_POINT, since=SEEDED_AT - timedelta(days=2, hours=12))
+    def test_the_access_log_pages_back_in_time(self, rosa, world):
+        """Every entry of Rosa's Harbor Point log, two at a time, newest first: each of the
+        documented entry_method shapes is there, schedule rows too, and nobody else's."""
+        entries, page = [], 1
+        while page is not None:
+            found = rosa.access_log_page(HARBOR_POINT, page=page, per=2)
+            entries += found.items
+            page = found.next_page
 
-        assert len(everything) == 2
-        assert {entry.tenant_id for entry in everything} == {world.rosa_harbor.id}
-        assert [entry.device_id for entry in recent] == [world.rosa_smart_lock.id]
+        times = [entry.logged_at for entry in entries]
+        assert times == sorted(times, reverse=True)
+        assert {entry.entry_method.kind for entry in entries} == set(EntryMethodKind) - {
+            EntryMethodKind.OTHER
+        }
+        assert any(entry.is_schedule for entry in entries)
+        assert {entry.unit_id for entry in entries if not entry.is_schedule} == {world.rosa_unit.id}
+        until = entries[3].logged_at
+        older = rosa.access_log_page(HARBOR_POINT, until=until).items
+        assert [entry.id for entry in older] == [e.id for e in entries if e.logged_at <= until]
+
+    def test_calls_to_her_unit_with_a_photo_anyone_may_fetch(self, rosa, world):
+        calls = rosa.calls_page(HARBOR_POINT).items
+
+        assert {call.unit_id for call in calls} == {world.rosa_unit.id}
+        missed = next(call for call in calls if call.id == world.rosa_missed_call.pk)
+        assert (missed.status, missed.device_name) == (
+            "timeout_online_signal",
+            world.harbor_panel.name,
+        )
+        photo = photo_fetch(missed.image_url)
+        assert photo.content_type == "image/png"
+        assert photo.content.startswith(b"\x89PNG\r\n\x1a\n")
 
     def test_a_bad_token_is_unauthorized(self, bmx_sandbox):
         with pytest.raises(Unauthorized) as raised:
@@ -300,6 +331,7 @@ class TestFaults:
     def test_a_door_release_is_sent_exactly_once(self, bmx_sandbox, rosa, world):
         # The fault matrix sends a release into every other fault; a dropped connection,
         # which a read would retry, is the one it does not.
+        logged = len(rosa.access_log_page(HARBOR_POINT, per=100).items)
         bmx_sandbox.fault(endpoint="butterflymx.door_release", times=1, kind="drop")
 
         with pytest.raises(Unavailable) as raised:
@@ -311,7 +343,7 @@ class TestFaults:
 
         assert type(raised.value) is Unavailable
         assert bmx_sandbox.calls("butterflymx.door_release") == 1
-        assert len(rosa.access_logs(HARBOR_POINT)) == 2
+        assert len(rosa.access_log_page(HARBOR_POINT, per=100).items) == logged
 
 
 class TestOAuth:
@@ -431,7 +463,8 @@ class TestVisitorPasses:
         key = rosa.virtual_key_create(keychain.id, name="Maria")
 
         assert keychain.type == KeychainType.CUSTOM
-        assert [k.id for k in rosa.keychains(world.rosa_harbor.id)] == [keychain.id]
+        listed = [k.id for k in rosa.keychains(world.rosa_harbor.id)]
+        assert listed == [world.maria_pass.pk, keychain.id]
         assert key.pin_code and len(key.pin_code) == 6
         entry = keypad_enter(access_point_id=world.harbor_front_door.id, pin_code=key.pin_code)
         assert entry.opened, entry.message
