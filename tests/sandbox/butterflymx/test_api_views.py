@@ -28,17 +28,6 @@ PAGE_INFO_KEYS = {
 
 
 @pytest.fixture
-def as_person(client):
-    """A GET helper with a valid bearer token for a person."""
-
-    def get(person, path, params=None):
-        token = token_issue(person=person)["access_token"]
-        return client.get(f"{API}{path}", params, headers={"Authorization": f"Bearer {token}"})
-
-    return get
-
-
-@pytest.fixture
 def release(client):
     """A POST helper for /v4/door_release_requests as a person."""
 
