@@ -25,7 +25,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py migrate --no-input --database sandbox
 	$(PY) manage.py sandbox_seed
-	$(PY) manage.py seed_demo
+	$(PY) manage.py sandbox_demo_tokens | $(PY) manage.py seed_demo --butterflymx-tokens -
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -198,6 +198,7 @@ ACCOUNT_SESSION_REMEMBER = None
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
+ACCOUNT_ADAPTER = "config.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
 # allauth would store tokens in plaintext: Foyer stores them encrypted itself.
 SOCIALACCOUNT_STORE_TOKENS = False

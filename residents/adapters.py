@@ -1,5 +1,6 @@
 """allauth hooks: a ButterflyMX identity signs in only to the Foyer account it is connected
-to, and failed ButterflyMX sign-ins are logged without leaking what came back."""
+to, a connect lands on the resident's doors, and failed ButterflyMX sign-ins are logged
+without leaking what came back."""
 
 import logging
 
@@ -8,6 +9,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if provider.id == BUTTERFLYMX:
             return False
         return super().is_email_verified(provider, email)
+
+    def get_connect_redirect_url(self, request, socialaccount):
+        """After connecting or reconnecting ButterflyMX the resident lands on their doors;
+        a `next` carried by the connect button wins (allauth reads it before asking here)."""
+        if socialaccount.provider == BUTTERFLYMX:
+            return reverse("home")
+        return super().get_connect_redirect_url(request, socialaccount)
 
     def pre_social_login(self, request, sociallogin):
         """Refuse a ButterflyMX identity that allauth matched to an existing Foyer account

@@ -42,12 +42,17 @@ PROVIDER_ID = "butterflymx"
 
 
 def connection_save(
-    *, user: User, social_account: SocialAccount, token: SocialToken
+    *,
+    user: User,
+    social_account: SocialAccount,
+    token: SocialToken,
+    revoke_replaced: bool = True,
 ) -> ButterflyMXConnection:
     """Store the tokens of a completed connect. ``token`` holds ciphertext already.
 
     A Foyer account holds one ButterflyMX identity: any other one of the user's is removed,
-    and the pair this connect replaces is revoked at ButterflyMX (best effort).
+    and the pair this connect replaces is revoked at ButterflyMX (best effort), unless
+    ``revoke_replaced`` is off (the demo's seeding, while ButterflyMX isn't being served).
     """
     with transaction.atomic():
         previous = ButterflyMXConnection.objects.select_for_update().filter(user=user).first()
@@ -66,12 +71,14 @@ def connection_save(
         SocialAccount.objects.filter(user=user, provider=PROVIDER_ID).exclude(
             pk=social_account.pk
         ).delete()
-    if previous is not None and previous.access_token_ciphertext != token.token:
+    if previous is None or previous.access_token_ciphertext == token.token:
+        return connection
+    if revoke_replaced:
         _token_pair_revoke(
             user_id=user.pk,
             ciphertexts=(previous.refresh_token_ciphertext, previous.access_token_ciphertext),
         )
-        listing_cache_clear(connection=previous)
+    listing_cache_clear(connection=previous)
     return connection
 
 

@@ -99,6 +99,52 @@ def test_log_in_and_log_out(client, resident, password):
     assert client.get(reverse("home")).status_code == 302
 
 
+def _sign_in(client, user, password, **extra):
+    return client.post(
+        reverse("account_login"), {"login": user.email, "password": password, **extra}
+    )
+
+
+def test_signing_in_lands_a_resident_on_their_doors(client, resident, password):
+    response = _sign_in(client, resident, password)
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+def test_signing_in_lands_a_property_manager_on_the_dashboard(
+    client, manager_without_second_factor, password, settings
+):
+    settings.MFA_REQUIRED_FOR_MANAGERS = False
+
+    response = _sign_in(client, manager_without_second_factor, password)
+
+    assert response.status_code == 302
+    assert response.url == reverse("occupancy:dashboard")
+    with responses.RequestsMock():  # Butlr answers nothing; the page still opens
+        assert client.get(response.url).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["resident", "manager_without_second_factor"])
+def test_signing_in_with_a_next_lands_there_whatever_the_role(
+    client, password, settings, request, role
+):
+    settings.MFA_REQUIRED_FOR_MANAGERS = False
+    user = request.getfixturevalue(role)
+
+    response = _sign_in(client, user, password, next=reverse("history_home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("history_home")
+
+
+def test_signing_in_never_lands_on_another_site(client, resident, password):
+    response = _sign_in(client, resident, password, next="https://evil.example/")
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
 def test_log_in_with_a_wrong_password_is_refused(client, resident):
     response = client.post(
         reverse("account_login"), {"login": resident.email, "password": "not-it"}

@@ -23,6 +23,7 @@ from sandbox.butterflymx.selectors import (
 from sandbox.butterflymx.services import (
     PKCE_METHODS,
     authorization_code_create,
+    newcomer_create,
     token_exchange_code,
     token_refresh,
     token_revoke,
@@ -31,6 +32,8 @@ from sandbox.faults import endpoint
 
 CONSENT_TEMPLATE = "sandbox/butterflymx/authorize.html"
 ERROR_TEMPLATE = "sandbox/butterflymx/authorize_error.html"
+# The consent page's choice that makes up a new resident instead of picking a seeded one.
+NEWCOMER = "new"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def _client_named(request) -> bool:
 @endpoint("butterflymx.authorize", authenticated=_client_named, error_body=oauth_error_body)
 @require_http_methods(["GET", "POST"])
 def authorize(request):
-    """Ask which sandbox person is signing in; POST approves or denies.
+    """Ask which sandbox person is signing in, or make up a new one; POST approves or denies.
 
     The form carries Django's CSRF token, so it works in any browser that accepts the
     cookie; the request's own parameters travel in hidden fields and are checked again.
@@ -135,9 +138,12 @@ def authorize(request):
         if person_id.isdecimal() and person_id.isascii()
         else None
     )
-    if request.POST.get("decision") != "approve" or person is None:
+    newcomer = person_id == NEWCOMER
+    if request.POST.get("decision") != "approve" or (person is None and not newcomer):
         context = {"auth": auth, "people": people, "problem": "Choose who you are, then Allow."}
         return render(request, CONSENT_TEMPLATE, context, status=400)
+    if newcomer:
+        person = newcomer_create()
     code = authorization_code_create(
         person=person,
         client_id=auth.client_id,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -853,3 +853,81 @@ def call_cancel(*, call_id: int, now: datetime | None = None) -> Call:
         )
     call.refresh_from_db()
     return call
+
+
+# Newcomers: made-up residents created from the consent page, as many as people ask for.
+
+NEWCOMER_FIRST_NAMES = ("Alex", "Jordan", "Casey", "Riley", "Morgan", "Avery", "Quinn", "Jamie")
+NEWCOMER_LAST_NAMES = ("Newman", "Okafor", "Larsen", "Moreau", "Silva", "Haddad", "Tanaka")
+NEWCOMER_EMAIL = "newcomer-{number}@sandbox.example"
+# Newcomers' rows take ids far above the seeded ones, which the world may still add to.
+NEWCOMER_FIRST_IDS = {Person: 900_001, Unit: 9_000_001, Tenant: 9_000_001, Device: 9_000_001}
+# Each newcomer's unit numbers start at 101 (floor 1) and take the next one free.
+NEWCOMER_FIRST_LABEL = 101
+
+
+def _next_id(model) -> int:
+    highest = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return max(highest + 1, NEWCOMER_FIRST_IDS[model])
+
+
+def _unit_label_next(building_id: int) -> int:
+    taken = set(Unit.objects.filter(building_id=building_id).values_list("label", flat=True))
+    number = NEWCOMER_FIRST_LABEL
+    while str(number) in taken:
+        number += 1
+    return number
+
+
+def newcomer_create() -> Person:
+    """A new made-up resident with a new unit (and its smart lock) in each of the demo
+    buildings, Harbor Point and Elm Street Lofts: unique email newcomer-<n>@sandbox.example."""
+    from sandbox.butterflymx.world import ELM_STREET, HARBOR_POINT
+
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic(using="sandbox"):
+                return _newcomer_write(buildings=(HARBOR_POINT, ELM_STREET))
+        except IntegrityError:
+            # Two newcomers at once took the same number or id: the later one tries again.
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _newcomer_write(*, buildings: tuple[int, ...]) -> Person:
+    number = Person.objects.filter(email__startswith="newcomer-").count() + 1
+    while Person.objects.filter(email=NEWCOMER_EMAIL.format(number=number)).exists():
+        number += 1
+    first = NEWCOMER_FIRST_NAMES[(number - 1) % len(NEWCOMER_FIRST_NAMES)]
+    last = NEWCOMER_LAST_NAMES[(number - 1) // len(NEWCOMER_FIRST_NAMES) % len(NEWCOMER_LAST_NAMES)]
+    person = Person.objects.create(
+        id=_next_id(Person),
+        first_name=first,
+        last_name=last,
+        email=NEWCOMER_EMAIL.format(number=number),
+    )
+    now = timezone.now()
+    stamps = {"created_at": now, "updated_at": now}
+    for building_id in buildings:
+        label = _unit_label_next(building_id)
+        unit = Unit.objects.create(
+            id=_next_id(Unit),
+            building_id=building_id,
+            label=str(label),
+            floor=str(label // 100),
+            **stamps,
+        )
+        Device.objects.create(
+            id=_next_id(Device),
+            building_id=building_id,
+            unit=unit,
+            name=f"Unit {label} smart lock",
+            type=Device.Type.SMART_LOCK,
+            **stamps,
+        )
+        Tenant.objects.create(
+            id=_next_id(Tenant), person=person, building_id=building_id, unit=unit, **stamps
+        )
+    return person

@@ -7,9 +7,11 @@ import requests
 from django.urls import reverse
 
 
-def connect_start(client, *, process="connect") -> str:
-    """Press the button; returns the sandbox authorize URL allauth redirects to."""
-    response = client.post(reverse("butterflymx_login"), {"process": process})
+def connect_start(client, *, process="connect", next=None) -> str:
+    """Press the button (carrying ``next`` when given, as the button does); returns the
+    sandbox authorize URL allauth redirects to."""
+    form = {"process": process, **({"next": next} if next else {})}
+    response = client.post(reverse("butterflymx_login"), form)
     assert response.status_code == 302, response.content
     return response.url
 
@@ -40,5 +42,5 @@ def callback(client, callback_url: str):
     return client.get(f"{url.path}?{url.query}")
 
 
-def connect(client, *, person):
-    return callback(client, consent(connect_start(client), person=person))
+def connect(client, *, person, next=None):
+    return callback(client, consent(connect_start(client, next=next), person=person))

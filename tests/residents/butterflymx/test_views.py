@@ -66,6 +66,62 @@ def test_connect_round_trip(bmx_sandbox, resident_client, resident):
     assert "Rosa Resident" in page
 
 
+def test_connecting_lands_on_the_doors(bmx_sandbox, resident_client, resident):
+    response = connect(resident_client, person=bmx_sandbox.world.rosa)
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert ButterflyMXConnection.objects.filter(user=resident).exists()
+
+
+def test_connecting_with_a_single_home_lands_on_its_doors(bmx_sandbox, resident_client):
+    sam = bmx_sandbox.world.sam
+    response = connect(resident_client, person=sam)
+
+    page = resident_client.get(response.url)
+    assert page.status_code == 302
+    assert page.url == reverse(
+        "doors",
+        kwargs={
+            "building_id": bmx_sandbox.world.sam_harbor.building_id,
+            "tenant_id": bmx_sandbox.world.sam_harbor.pk,
+        },
+    )
+
+
+def test_reconnecting_lands_on_the_doors(bmx_sandbox, resident_client, resident):
+    connect(resident_client, person=bmx_sandbox.world.rosa)
+    ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+
+    response = connect(resident_client, person=bmx_sandbox.world.rosa)
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert not ButterflyMXConnection.objects.get(user=resident).needs_reconnect
+
+
+@pytest.mark.parametrize("reconnect", [False, True])
+def test_connecting_from_a_page_lands_back_on_it(bmx_sandbox, resident_client, resident, reconnect):
+    if reconnect:
+        connect(resident_client, person=bmx_sandbox.world.rosa)
+        ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+
+    response = connect(resident_client, person=bmx_sandbox.world.rosa, next=reverse("history_home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("history_home")
+    assert not ButterflyMXConnection.objects.get(user=resident).needs_reconnect
+
+
+def test_connecting_never_lands_on_another_site(bmx_sandbox, resident_client):
+    response = connect(
+        resident_client, person=bmx_sandbox.world.rosa, next="https://evil.example/doors/"
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
 def test_tokens_are_never_stored_in_plaintext(bmx_sandbox, resident_client, resident):
     connect(resident_client, person=bmx_sandbox.world.rosa)
     connection = ButterflyMXConnection.objects.get(user=resident)

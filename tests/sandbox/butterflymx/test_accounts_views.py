@@ -11,7 +11,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from sandbox.butterflymx.models import AccessToken, AuthorizationCode
+from sandbox.butterflymx.models import AccessToken, AuthorizationCode, Device, Person, Tenant
+from sandbox.butterflymx.world import ELM_STREET, HARBOR_POINT
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -224,6 +225,80 @@ def test_consent_works_with_csrf_checks_as_in_a_browser(bmx_world):
         f"{ACCOUNTS}/oauth/authorize", {**form, "csrfmiddlewaretoken": str(token)}
     )
     assert redirect_query(response)["code"]
+
+
+# A new made-up resident.
+
+
+def approve_as_newcomer(client) -> Person:
+    verifier, challenge = pkce_pair()
+    params = authorize_params(code_challenge=challenge, code_challenge_method="S256")
+    response = client.post(
+        f"{ACCOUNTS}/oauth/authorize", {**params, "person": "new", "decision": "approve"}
+    )
+    code = redirect_query(response)["code"]
+    grant = AuthorizationCode.objects.get(code_hash=hashlib.sha256(code.encode()).hexdigest())
+    tokens = exchange(client, code, verifier).json()
+    tenants = client.get(
+        f"{API}/v4/tenants", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert tenants.status_code == 200
+    assert {int(item["id"]) for item in tenants.json()["data"]} == set(
+        Tenant.objects.filter(person=grant.person).values_list("id", flat=True)
+    )
+    return grant.person
+
+
+def test_consent_page_offers_a_new_made_up_resident(client, bmx_world):
+    page = client.get(f"{ACCOUNTS}/oauth/authorize", authorize_params()).content.decode()
+
+    assert '<input type="radio" id="person-new" name="person" value="new">' in page
+    assert "A new made-up resident" in page
+    assert 'value="new" checked' not in page
+
+
+def test_a_new_made_up_resident_gets_a_home_in_each_demo_building(client, bmx_world):
+    seeded = set(Person.objects.values_list("pk", flat=True))
+
+    newcomer = approve_as_newcomer(client)
+
+    assert newcomer.pk not in seeded
+    assert newcomer.email == "newcomer-1@sandbox.example"
+    assert newcomer.first_name and newcomer.last_name
+    tenancies = Tenant.objects.filter(person=newcomer).select_related("unit")
+    assert sorted(t.building_id for t in tenancies) == sorted([HARBOR_POINT, ELM_STREET])
+    for tenancy in tenancies:
+        assert tenancy.unit.building_id == tenancy.building_id
+        assert not Tenant.objects.filter(unit=tenancy.unit).exclude(person=newcomer).exists()
+        assert Device.objects.filter(unit=tenancy.unit, type="smart_lock").count() == 1
+
+
+def test_any_number_of_newcomers_each_get_their_own_person_and_homes(client, bmx_world):
+    newcomers = [approve_as_newcomer(client) for _ in range(5)]
+
+    assert len({person.pk for person in newcomers}) == 5
+    assert [person.email for person in newcomers] == [
+        f"newcomer-{number}@sandbox.example" for number in range(1, 6)
+    ]
+    for building in (HARBOR_POINT, ELM_STREET):
+        units = Tenant.objects.filter(person__in=newcomers, building_id=building)
+        labels = units.values_list("unit__label", flat=True)
+        assert sorted(labels) == ["101", "102", "103", "104", "105"]
+    # The seeded people are still there, untouched, and the newcomers are offered next time.
+    page = client.get(f"{ACCOUNTS}/oauth/authorize", authorize_params()).content.decode()
+    for person in [*bmx_world.people, *newcomers]:
+        assert f'id="person-{person.pk}"' in page
+
+
+def test_denying_as_a_new_made_up_resident_creates_no_one(client, bmx_world):
+    before = Person.objects.count()
+    response = client.post(
+        f"{ACCOUNTS}/oauth/authorize", {**authorize_params(), "person": "new", "decision": "deny"}
+    )
+
+    assert redirect_query(response)["error"] == "access_denied"
+    assert Person.objects.count() == before
+    assert not AuthorizationCode.objects.exists()
 
 
 # The authorization code grant.
