@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,7 +20,9 @@ from django.utils import timezone
 from residents.butterflymx.client import (
     AccessLogEntry,
     AccessPoint,
+    Building,
     ButterflyMXClient,
+    ButterflyMXError,
     Call,
     Device,
     Keychain,
@@ -36,11 +40,15 @@ from residents.history import ONE_SECOND, Fetched, Show, Timeline, is_tenancys, 
 from residents.models import ButterflyMXConnection, DoorEvent, User
 from residents.tokens import butterflymx_call
 
+logger = logging.getLogger(__name__)
+
 # How long a resident's tenancies and doors are served from the shared cache.
 LISTING_SECONDS = 300
 # How long the ids of a resident's tenancies are remembered, so that a forged one is refused
 # without asking ButterflyMX; a tenancy gained since shows once their homes are fetched again.
 TENANCIES_SECONDS = 30 * 86400
+# How long a building's name and time zone are served from the shared cache (per building).
+BUILDING_SECONDS = 6 * 3600
 # How often a request waiting for another's fetch of the same listing looks for it.
 WAIT_STEP_SECONDS = 0.05
 
@@ -82,12 +90,32 @@ class DoorListing:
     tenant: Tenant
     entrances: tuple[Door, ...]
     home: tuple[Door, ...]
+    # From GET /v4/buildings/{id}, else the tenant's own fields; None when neither says.
+    building_name: str | None = None
+    time_zone: str | None = None
+
+    @property
+    def zone_known(self) -> bool:
+        return _zone(self.time_zone) is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The building's zone, or the server's when nobody says (then zone_known is False
+        and pages say which zone their times are in)."""
+        return _zone(self.time_zone) or ZoneInfo(settings.TIME_ZONE)
 
     def door(self, kind: DoorKind, door_id: int) -> Door:
         for door in (*self.entrances, *self.home):
             if door.kind == kind and door.id == door_id:
                 return door
         raise DoorNotFound
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def connection_for_user(*, user: User) -> ButterflyMXConnection | None:
@@ -177,16 +205,38 @@ def _at_once(*calls: Callable[[], Any]) -> list[Any]:
     return [future.result() for future in futures]
 
 
+def _building_key(building_id: int) -> str:
+    return f"bmx:building:{int(building_id)}"
+
+
+def _building_or_none(client: ButterflyMXClient, building_id: int) -> Building | None:
+    """The building's name and time zone, cached for hours; None if ButterflyMX won't say
+    (a missing building or a failure must not cost the resident their doors)."""
+    try:
+        building = client.building(building_id)
+    except ButterflyMXError as error:
+        logger.warning("Building %s not read from ButterflyMX: %s", building_id, error)
+        return None
+    cache.set(_building_key(building_id), building, BUILDING_SECONDS)
+    return building
+
+
 def _listing_fetch(
-    *, client: ButterflyMXClient, tenants: list[Tenant] | None, building_id: int
-) -> tuple[list[Tenant], list[AccessPoint], list[Device]]:
-    """Tenancies (unless cached), access points and devices, all at once."""
-    fetched_tenants, access_points, devices = _at_once(
+    *,
+    client: ButterflyMXClient,
+    tenants: list[Tenant] | None,
+    building_id: int,
+    building: Building | None,
+) -> tuple[list[Tenant], list[AccessPoint], list[Device], Building | None]:
+    """Tenancies (unless cached), access points, devices and the building (unless cached),
+    all at once."""
+    fetched_tenants, access_points, devices, fetched_building = _at_once(
         client.tenants if tenants is None else lambda: tenants,
         lambda: client.access_points(building_id),
         lambda: client.devices(building_id),
+        (lambda: _building_or_none(client, building_id)) if building is None else lambda: building,
     )
-    return fetched_tenants, access_points, devices
+    return fetched_tenants, access_points, devices, fetched_building
 
 
 def listing_get(
@@ -203,8 +253,9 @@ def listing_get(
     listing = cache.get(key)
     if listing is not None:
         return listing
-    known = cache.get_many([f"{prefix}:tenants", f"{prefix}:tenancies"])
+    known = cache.get_many([f"{prefix}:tenants", f"{prefix}:tenancies", _building_key(building_id)])
     cached_tenants = known.get(f"{prefix}:tenants")
+    cached_building = known.get(_building_key(building_id))
     if cached_tenants is not None:
         _tenancy(cached_tenants, building_id=building_id, tenant_id=tenant_id)
     elif (building_id, tenant_id) not in known.get(
@@ -213,19 +264,27 @@ def listing_get(
         raise DoorNotFound  # not one of the tenancies ButterflyMX last listed
 
     def fetch() -> DoorListing:
-        tenants, access_points, devices = butterflymx_call(
+        tenants, access_points, devices, building = butterflymx_call(
             connection=connection,
             call=lambda client: _listing_fetch(
-                client=client, tenants=cached_tenants, building_id=building_id
+                client=client,
+                tenants=cached_tenants,
+                building_id=building_id,
+                building=cached_building,
             ),
         )
         if cached_tenants is None:
             cache.set(f"{prefix}:tenants", tenants, LISTING_SECONDS)
             _tenancies_remember(prefix, tenants)
-        return _listing_sort(
-            tenant=_tenancy(tenants, building_id=building_id, tenant_id=tenant_id),
-            access_points=access_points,
-            devices=devices,
+        tenant = _tenancy(tenants, building_id=building_id, tenant_id=tenant_id)
+        listing = _listing_sort(tenant=tenant, access_points=access_points, devices=devices)
+        if building is not None and building.id != building_id:
+            building = None
+        zones = [building.timezone if building else None, tenant.building_timezone]
+        return replace(
+            listing,
+            building_name=(building.name if building else None) or tenant.building_name,
+            time_zone=next((zone for zone in zones if _zone(zone) is not None), None),
         )
 
     return _fetched_once(key, fetch)

@@ -188,7 +188,7 @@ def door_release(
         user_id=user_id,
         tenant_id=tenant_id,
         building_id=building_id,
-        building_name=tenant.building_name or "",
+        building_name=listing.building_name or "",
         unit_label=tenant.unit.label if tenant.unit else "",
         door_kind=kind,
         door_id=door_id,
@@ -213,11 +213,11 @@ def door_release(
         event.outcome = DoorEvent.Outcome.OPENED
         event.release_id = release.id
         event.save(update_fields=["outcome", "release_id", "latency_ms"])
-        opened_at = formats.time_format(
-            timezone.localtime(event.created_at, building_zone(tenant.building_timezone)), "H:i"
-        )
+        opened_at = formats.time_format(timezone.localtime(event.created_at, listing.zone), "H:i")
+        # Without the building's zone, say which zone the time is in.
+        known = "" if listing.zone_known else f" ({listing.zone.key} time)"
         return UnlockResult(
-            door=door, outcome=event.outcome, message=f"Opened at {opened_at}", event=event
+            door=door, outcome=event.outcome, message=f"Opened at {opened_at}{known}", event=event
         )
     event.outcome, event.error_code = failure.outcome, failure.code
     event.save(update_fields=["outcome", "error_code", "latency_ms"])

@@ -46,7 +46,6 @@ from residents.services import (
     PassInProgress,
     PassMaybeCreated,
     UnlockRateLimited,
-    building_zone,
     connection_disconnect,
     delivery_pass_create,
     door_release,
@@ -259,7 +258,8 @@ def disconnect(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _building_zone(listing: DoorListing) -> ZoneInfo:
-    return building_zone(listing.tenant.building_timezone) or ZoneInfo(settings.TIME_ZONE)
+    # The building's zone from ButterflyMX, else the server's (and the page says which).
+    return listing.zone
 
 
 def _pass_page(building_id: int, tenant_id: int, name: str = "visitors", **kwargs) -> str:
@@ -376,7 +376,7 @@ def visitor(
         "keys": keys,
         "doors": [names[i] for i in keychain.access_point_ids if i in names],
         "zone": _building_zone(listing),
-        "building_name": listing.tenant.building_name or "your building",
+        "building_name": listing.building_name or "your building",
         "building_id": building_id,
         "tenant_id": tenant_id,
     }

@@ -43,6 +43,7 @@ from residents.butterflymx.types import (
     WEEKDAYS,
     AccessLogEntry,
     AccessPoint,
+    Address,
     Building,
     BuildingCapabilities,
     Call,
@@ -64,6 +65,7 @@ from residents.butterflymx.types import (
 __all__ = [
     "AccessLogEntry",
     "AccessPoint",
+    "Address",
     "BadResponse",
     "Building",
     "BuildingCapabilities",
@@ -216,8 +218,9 @@ def _field_errors(body) -> tuple[FieldError, ...]:
 def _error_code_and_detail(body, errors: tuple[FieldError, ...]) -> tuple[str | None, str]:
     if errors:
         code = next((error.code for error in errors if error.code), None)
+        # "base" is ButterflyMX's word for the request as a whole, not a field to name.
         details = [
-            f"{error.field} {error.message}" if error.field else error.message
+            f"{error.field} {error.message}" if error.field not in (None, "base") else error.message
             for error in errors
             if error.message
         ]

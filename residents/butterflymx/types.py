@@ -140,10 +140,41 @@ class Tenant:
 
 
 @dataclass(frozen=True)
+class Address:
+    """A building's address: ``{address, city, state, zip_code, country, county}``."""
+
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+    country: str | None = None
+    county: str | None = None
+
+    @classmethod
+    def from_data(cls, value) -> Address | None:
+        if not isinstance(value, dict):
+            return None
+        return cls(
+            street=_optional_str(value.get("address")),
+            city=_optional_str(value.get("city")),
+            state=_optional_str(value.get("state")),
+            zip_code=_optional_str(value.get("zip_code")),
+            country=_optional_str(value.get("country")),
+            county=_optional_str(value.get("county")),
+        )
+
+    def __str__(self) -> str:
+        place = " ".join(part for part in (self.state, self.zip_code) if part)
+        return ", ".join(part for part in (self.street, self.city, place) if part)
+
+
+@dataclass(frozen=True)
 class Building:
     id: int
     name: str
+    # The real API says time_zone; older answers said timezone: both are read.
     timezone: str | None
+    address: Address | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> Building:
@@ -151,7 +182,8 @@ class Building:
         return cls(
             id=building_id,
             name=_optional_str(data.get("name")) or f"Building {building_id}",
-            timezone=_optional_str(data.get("timezone") or data.get("time_zone")),
+            timezone=_optional_str(data.get("time_zone") or data.get("timezone")),
+            address=Address.from_data(data.get("address")),
         )
 
 
@@ -171,12 +203,15 @@ class AccessPoint:
     name: str
     building_id: int
     device_ids: tuple[int, ...]
+    # The recorded answers send a list (empty when the door keeps no hours); older ones null.
+    open_hours: tuple[dict, ...] = ()
 
     @classmethod
     def from_data(cls, data: dict) -> AccessPoint:
         access_point_id = _required_int(data, "id", "access point")
         listed = data.get("device_ids")
         device_ids = listed if isinstance(listed, list) else []
+        hours = data.get("open_hours")
         return cls(
             id=access_point_id,
             name=_optional_str(data.get("name")) or f"Access point {access_point_id}",
@@ -185,6 +220,11 @@ class AccessPoint:
                 device_id
                 for device_id in (_optional_int(value) for value in device_ids)
                 if device_id is not None
+            ),
+            open_hours=tuple(
+                entry
+                for entry in (hours if isinstance(hours, list) else [])
+                if isinstance(entry, dict)
             ),
         )
 

@@ -1,5 +1,6 @@
 """ButterflyMX's two error dialects: the API's errors envelope and the OAuth error form."""
 
+import copy
 from http import HTTPStatus
 
 from django.http import JsonResponse
@@ -14,7 +15,15 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
         super().__init__(message)
         self.status = status
-        self.errors = [{"field": field, "code": code, "message": message}]
+        self.errors = (
+            copy.deepcopy(UNAUTHORIZED_ERRORS)
+            if status == 401
+            else [{"field": field, "code": code, "message": message}]
+        )
+
+
+# ButterflyMX's recorded 401 answer, word for word: the plural "messages" is theirs.
+UNAUTHORIZED_ERRORS = [{"field": "base", "code": "unauthorized", "messages": "Unauthorized"}]
 
 
 class OAuthError(Exception):
@@ -36,6 +45,8 @@ def _phrase(status: int) -> str:
 
 def api_error_body(status: int) -> dict:
     """The API's error envelope for a bare status (used for injected faults too)."""
+    if status == 401:
+        return {"errors": copy.deepcopy(UNAUTHORIZED_ERRORS)}
     phrase = _phrase(status)
     code = phrase.lower().replace(" ", "_").replace("-", "_")
     return {"errors": [{"field": None, "code": code, "message": phrase}]}

@@ -11,6 +11,13 @@ class Building(models.Model):
     id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
     timezone = models.CharField(max_length=64)
+    # The address ButterflyMX answers as {address, city, state, zip_code, country, county}.
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=60, blank=True)
+    zip_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="us")
+    county = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     # What GET /v4/buildings/{id}/capabilities answers; a building may not take delivery passes.
     delivery_pass_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField()
@@ -109,7 +116,7 @@ class AccessPoint(models.Model):
     building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="access_points")
     name = models.CharField(max_length=100)
     devices = models.ManyToManyField(Device, blank=True, related_name="access_points")
-    # A list of {"day", "opens_at", "closes_at"}; null means always open to residents.
+    # A list of {"day", "opens_at", "closes_at"}; empty means always open to residents.
     open_hours = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -1,5 +1,6 @@
 """The JSON shapes of the ButterflyMX API's items, after the published examples."""
 
+import copy
 from datetime import UTC, datetime
 
 from django.urls import reverse
@@ -31,19 +32,40 @@ def building_data(building: Building) -> dict:
     return {
         "id": building.id,
         "name": building.name,
-        "timezone": building.timezone,
+        "time_zone": building.timezone,
+        "address": {
+            "address": building.street,
+            "city": building.city,
+            "state": building.state,
+            "zip_code": building.zip_code,
+            "country": building.country,
+            "county": building.county,
+        },
         **_stamps(building),
     }
 
 
 def unit_data(unit: Unit) -> dict:
+    """A tenant's unit, as recorded: no building id (the tenant carries it)."""
     return {
         "id": unit.id,
         "label": unit.label,
         "floor": unit.floor,
-        "building_id": unit.building_id,
         **_stamps(unit),
     }
+
+
+# What the recorded tenants say of how a resident wants to hear from ButterflyMX; the
+# sandbox has no settings for it, so every tenant answers the same plausible values.
+_NOTIFICATION_PREFERENCE = {
+    "email": True,
+    "sms": False,
+    "do_not_disturb": False,
+    "preferences": {
+        "door_opens": {"push": True, "email": False, "sms": None},
+        "messages": {"push": True, "email": False, "sms": False},
+    },
+}
 
 
 def tenant_data(tenant: Tenant) -> dict:
@@ -59,7 +81,12 @@ def tenant_data(tenant: Tenant) -> dict:
         "building_name": tenant.building.name,
         "building_timezone": tenant.building.timezone,
         "inactive_after": time_format(tenant.inactive_after),
+        "contact_preference": "mobile_app",
+        # Seeded people have accepted their invitations: registered, no pending invitation.
+        "registration_status": "registered",
+        "invitation": None,
         "unit": unit_data(tenant.unit),
+        "notification_preference": copy.deepcopy(_NOTIFICATION_PREFERENCE),
         **_stamps(tenant),
     }
 
@@ -70,7 +97,8 @@ def access_point_data(access_point: AccessPoint) -> dict:
         "name": access_point.name,
         "building_id": access_point.building_id,
         "device_ids": sorted(device.id for device in access_point.devices.all()),
-        "open_hours": access_point.open_hours,
+        # Always a list, as recorded: empty when the door keeps no hours.
+        "open_hours": access_point.open_hours or [],
         **_stamps(access_point),
     }
 
@@ -82,6 +110,8 @@ def device_data(device: Device) -> dict:
         "model": device.model,
         "serial_number": device.serial_number,
         "building_id": device.building_id,
+        # Not in the recorded answer: the sandbox's own addition, so that a unit's smart lock
+        # is told from the neighbours' (ButterflyMX itself lists only the resident's).
         "unit_id": device.unit_id,
         "type": device.type,
         **_stamps(device),

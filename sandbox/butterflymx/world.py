@@ -36,6 +36,13 @@ BUILDINGS = [
     (ELM_STREET, "Elm Street Lofts", "America/Chicago", True),
     (GRAND_TOWER, "Grand Tower", "America/Los_Angeles", False),
 ]
+# Made-up addresses: building id -> (street, city, state, zip code, country, county)
+ADDRESSES = {
+    HARBOR_POINT: ("120 Harbor Point Blvd", "Brooklyn", "NY", "11201-4412", "us", None),
+    ELM_STREET: ("2150 N Elm St", "Chicago", "IL", "60614-3307", "us", "Cook"),
+    GRAND_TOWER: ("901 S Grand Ave", "Los Angeles", "CA", "90015-1620", "us", None),
+}
+_ADDRESS_FIELDS = ("street", "city", "state", "zip_code", "country", "county")
 # (id, building, label, floor)
 UNITS = [
     (101356, HARBOR_POINT, "4B", "4"),
@@ -85,18 +92,18 @@ DEVICES = [
 ]
 # (id, building, name, device ids, open hours)
 ACCESS_POINTS = [
-    (24318, HARBOR_POINT, "Front door", [37130], None),
-    (24319, HARBOR_POINT, "Garage", [37131], None),
-    (24320, HARBOR_POINT, "Package room", [37132], None),
+    (24318, HARBOR_POINT, "Front door", [37130], []),
+    (24319, HARBOR_POINT, "Garage", [37131], []),
+    (24320, HARBOR_POINT, "Package room", [37132], []),
     (24321, HARBOR_POINT, "Gym", [], AMENITY_HOURS),
     (24322, HARBOR_POINT, "Roof deck", [], AMENITY_HOURS),
-    (24401, ELM_STREET, "Front door", [37201], None),
-    (24402, ELM_STREET, "Bike room", [37202], None),
-    (24403, ELM_STREET, "Package room", [], None),
+    (24401, ELM_STREET, "Front door", [37201], []),
+    (24402, ELM_STREET, "Bike room", [37202], []),
+    (24403, ELM_STREET, "Package room", [], []),
     (24404, ELM_STREET, "Courtyard gate", [], AMENITY_HOURS),
-    (30001, GRAND_TOWER, "Lobby door", [37301], None),
-    (30002, GRAND_TOWER, "Garage", [], None),
-    (30003, GRAND_TOWER, "Package room", [37304], None),
+    (30001, GRAND_TOWER, "Lobby door", [37301], []),
+    (30002, GRAND_TOWER, "Garage", [], []),
+    (30003, GRAND_TOWER, "Package room", [37304], []),
     (30004, GRAND_TOWER, "Fitness center", [], AMENITY_HOURS),
     # Two stairwell doors on each of floors 2 to 64: enough doors for two pages of 100.
     *[
@@ -105,7 +112,7 @@ ACCESS_POINTS = [
             GRAND_TOWER,
             f"Stairwell {'AB'[index % 2]}, floor {index // 2 + 2}",
             [],
-            None,
+            [],
         )
         for index in range(126)
     ],
@@ -288,7 +295,14 @@ def world_seed() -> World:
         _upsert(
             Building,
             [
-                {"id": i, "name": n, "timezone": tz, "delivery_pass_enabled": d, **stamps}
+                {
+                    "id": i,
+                    "name": n,
+                    "timezone": tz,
+                    "delivery_pass_enabled": d,
+                    **dict(zip(_ADDRESS_FIELDS, ADDRESSES[i], strict=True)),
+                    **stamps,
+                }
                 for i, n, tz, d in BUILDINGS
             ],
         )

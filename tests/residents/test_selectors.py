@@ -135,6 +135,8 @@ def test_concurrent_cold_loads_of_a_listing_ask_butterflymx_once(bmx_sandbox, co
     assert len(listings) == 8
     assert all(listing == listings[0] for listing in listings)
     assert [bmx_sandbox.calls(name) for name in DOOR_CALLS] == [1, 1, 1]
+    # A cold listing asks for the building's name and zone too, once, in the same batch.
+    assert bmx_sandbox.calls("butterflymx.building") == 1
 
 
 def test_refreshing_forgets_the_doors_even_after_the_homes_expired(bmx_sandbox, connected_resident):

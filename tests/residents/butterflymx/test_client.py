@@ -13,6 +13,7 @@ import responses
 from residents.butterflymx import client as bmx
 from residents.butterflymx.client import (
     AccessPoint,
+    Address,
     BadResponse,
     ButterflyMXClient,
     ButterflyMXError,
@@ -116,6 +117,198 @@ RELEASE = {
         "created_at": "2025-03-01T12:00:00Z",
         "updated_at": "2025-03-01T12:00:00Z",
     }
+}
+
+
+# Answers recorded from the real API, as ButterflyMX's published OpenAPI file (v4) holds them.
+RECORDED_TENANTS = {
+    "data": [
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "full_name": None,
+            "id": 37112193,
+            "updated_at": "2026-06-17T15:12:20Z",
+            "first_name": "Alia",
+            "last_name": "Atredis",
+            "building_id": 577696272,
+            "building_name": "Crimson",
+            "inactive_after": None,
+            "building_timezone": "America/New_York",
+            "email": "alia.atredis@example.com",
+            "contact_preference": "phone_call",
+            "registration_status": "registered",
+            "invitation": None,
+            "unit": {
+                "created_at": "2026-06-17T15:12:20Z",
+                "id": 843107216,
+                "label": "A003",
+                "updated_at": "2026-06-17T15:12:20Z",
+                "floor": "1",
+            },
+            "notification_preference": {
+                "email": True,
+                "sms": True,
+                "do_not_disturb": True,
+                "preferences": {
+                    "door_opens": {"push": False, "email": False, "sms": None},
+                    "messages": {"push": True, "email": False, "sms": False},
+                },
+            },
+        },
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "full_name": None,
+            "id": 147873805,
+            "updated_at": "2026-06-17T15:12:20Z",
+            "first_name": "Curumo",
+            "last_name": "Smith",
+            "building_id": 845676935,
+            "building_name": "Orthanc",
+            "inactive_after": None,
+            "building_timezone": "America/New_York",
+            "email": "saruman@example.com",
+            "contact_preference": "phone_call",
+            "registration_status": "registered",
+            "invitation": None,
+            "unit": {
+                "created_at": "2026-06-17T15:12:20Z",
+                "id": 165781594,
+                "label": "palantir_chamber",
+                "updated_at": "2026-06-17T15:12:20Z",
+                "floor": "8",
+            },
+            "notification_preference": None,
+        },
+    ],
+    "page_info": {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_item_count": 2,
+        "page_item_count": 2,
+        "page_size": 50,
+        "next_page": None,
+        "prev_page": None,
+        "first_page": True,
+        "last_page": True,
+    },
+}
+RECORDED_BUILDING = {
+    "data": {
+        "created_at": "2023-05-17T15:12:19Z",
+        "id": 577696272,
+        "name": "Crimson",
+        "updated_at": "2026-06-17T15:12:20Z",
+        "time_zone": "America/New_York",
+        "address": {
+            "city": "New York",
+            "country": "us",
+            "county": None,
+            "state": "NY",
+            "zip_code": "10001-6808",
+            "address": "127 W 26TH St",
+        },
+    }
+}
+RECORDED_BUILDINGS = {
+    "data": [
+        {
+            "created_at": "2023-05-17T15:12:19Z",
+            "id": 750989427,
+            "name": "Barad-dûr",
+            "updated_at": "2026-06-17T15:12:20Z",
+            "time_zone": "America/New_York",
+            "address": {
+                "city": "Lake Katheyport",
+                "country": "us",
+                "county": None,
+                "state": "Wisconsin",
+                "zip_code": "35027-7134",
+                "address": "Mount Doom",
+            },
+        }
+    ],
+    "page_info": {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_item_count": 1,
+        "page_item_count": 1,
+        "page_size": 50,
+        "next_page": None,
+        "prev_page": None,
+        "first_page": True,
+        "last_page": True,
+    },
+}
+RECORDED_ACCESS_POINTS = {
+    "data": [
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "id": 22177636,
+            "name": "Back door",
+            "updated_at": "2026-06-17T15:12:20Z",
+            "building_id": 577696272,
+            "device_ids": [708353660],
+            "open_hours": [],
+        },
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "id": 842395203,
+            "name": "Front door",
+            "updated_at": "2026-06-17T15:12:20Z",
+            "building_id": 577696272,
+            "device_ids": [708353660, 408919060],
+            "open_hours": [],
+        },
+    ],
+    "page_info": {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_item_count": 2,
+        "page_item_count": 2,
+        "page_size": 50,
+        "next_page": None,
+        "prev_page": None,
+        "first_page": True,
+        "last_page": True,
+    },
+}
+RECORDED_DEVICES = {
+    "data": [
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "id": 126685867,
+            "model": None,
+            "name": "Crimson Building Door",
+            "serial_number": "SL-CRIM-BD",
+            "updated_at": "2026-06-17T15:12:20Z",
+            "building_id": 577696272,
+            "type": "smart_lock",
+        },
+        {
+            "created_at": "2026-06-17T15:12:20Z",
+            "id": 708353660,
+            "model": None,
+            "name": "Main Entrance",
+            "serial_number": "07S21N3209",
+            "updated_at": "2026-06-17T15:12:20Z",
+            "building_id": 577696272,
+            "type": "panel",
+        },
+    ],
+    "page_info": {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_item_count": 2,
+        "page_item_count": 2,
+        "page_size": 50,
+        "next_page": None,
+        "prev_page": None,
+        "first_page": True,
+        "last_page": True,
+    },
+}
+RECORDED_UNAUTHORIZED = {
+    "errors": [{"field": "base", "code": "unauthorized", "messages": "Unauthorized"}]
 }
 
 
@@ -240,6 +433,130 @@ class TestSeedPayloads:
         )
         assert release.release_method == "api"
         assert release.created_at == datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+
+class TestRecordedPayloads:
+    """Foyer reads the answers ButterflyMX recorded from its real API."""
+
+    def test_tenants(self, api, client):
+        api.get(f"{API}/v4/tenants", json=RECORDED_TENANTS)
+
+        alia, curumo = client.tenants()
+
+        assert alia == Tenant(
+            id=37112193,
+            first_name="Alia",
+            last_name="Atredis",
+            full_name=None,
+            email="alia.atredis@example.com",
+            building_id=577696272,
+            unit=Unit(id=843107216, label="A003", floor="1", building_id=577696272),
+            inactive_after=None,
+            building_name="Crimson",
+            building_timezone="America/New_York",
+        )
+        assert alia.display_name == "Alia Atredis"
+        assert (curumo.building_name, curumo.unit) == (
+            "Orthanc",
+            Unit(id=165781594, label="palantir_chamber", floor="8", building_id=845676935),
+        )
+
+    def test_building(self, api, client):
+        api.get(f"{API}/v4/buildings/577696272", json=RECORDED_BUILDING)
+
+        building = client.building(577696272)
+
+        assert (building.id, building.name, building.timezone) == (
+            577696272,
+            "Crimson",
+            "America/New_York",
+        )
+        assert building.address == Address(
+            street="127 W 26TH St",
+            city="New York",
+            state="NY",
+            zip_code="10001-6808",
+            country="us",
+            county=None,
+        )
+        assert str(building.address) == "127 W 26TH St, New York, NY 10001-6808"
+
+    def test_buildings(self, api, client):
+        api.get(f"{API}/v4/buildings", json=RECORDED_BUILDINGS)
+
+        (building,) = client.buildings()
+
+        assert (building.name, building.timezone) == ("Barad-dûr", "America/New_York")
+        assert building.address is not None
+        assert (building.address.street, building.address.state) == ("Mount Doom", "Wisconsin")
+
+    def test_a_building_without_address_or_with_the_old_timezone_key(self, api, client):
+        api.get(
+            f"{API}/v4/buildings/2",
+            json={"data": {"id": 2, "name": "Elm", "timezone": "America/Chicago"}},
+        )
+
+        building = client.building(2)
+
+        assert (building.timezone, building.address) == ("America/Chicago", None)
+
+    def test_access_points(self, api, client):
+        api.get(f"{API}/v4/access_points", json=RECORDED_ACCESS_POINTS)
+
+        back, front = client.access_points(577696272)
+
+        assert back == AccessPoint(
+            id=22177636,
+            name="Back door",
+            building_id=577696272,
+            device_ids=(708353660,),
+            open_hours=(),
+        )
+        assert front.device_ids == (708353660, 408919060)
+
+    @pytest.mark.parametrize(
+        ("open_hours", "expected"),
+        [
+            (None, ()),
+            ([], ()),
+            (
+                [{"day": "monday", "opens_at": "06:00", "closes_at": "22:00"}, "junk"],
+                ({"day": "monday", "opens_at": "06:00", "closes_at": "22:00"},),
+            ),
+        ],
+    )
+    def test_open_hours_may_be_a_list_or_null(self, api, client, open_hours, expected):
+        door = {**access_point(5, building_id=577696272), "open_hours": open_hours}
+        api.get(f"{API}/v4/access_points", json={"data": [door]})
+
+        (parsed,) = client.access_points(577696272)
+
+        assert parsed.open_hours == expected
+
+    def test_devices(self, api, client):
+        api.get(f"{API}/v4/devices", json=RECORDED_DEVICES)
+
+        lock, panel = client.devices(577696272)
+
+        assert lock == Device(
+            id=126685867,
+            name="Crimson Building Door",
+            building_id=577696272,
+            type="smart_lock",
+            model=None,
+            serial_number="SL-CRIM-BD",
+            unit_id=None,
+        )
+        assert (panel.type, panel.serial_number) == ("panel", "07S21N3209")
+
+    def test_unauthorized(self, api, client):
+        api.get(f"{API}/v4/tenants", status=401, json=RECORDED_UNAUTHORIZED)
+
+        with pytest.raises(Unauthorized) as raised:
+            client.tenants()
+
+        assert raised.value.code == "unauthorized"
+        assert str(raised.value) == "ButterflyMX answered 401: Unauthorized"
 
 
 class TestResults:
