@@ -108,12 +108,10 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     page.get_by_role("radio", name=re.compile("Rosa Resident")).check()
     page.get_by_role("button", name="Allow").click()
     expect(page.get_by_role("status")).to_contain_text("Your ButterflyMX account is connected.")
-    expect(page.get_by_text("Connected", exact=True)).to_be_visible()
-    expect(page.get_by_text("Rosa Resident")).to_be_visible()
+    # Connected, the resident lands on their doors: Rosa lives in two buildings, so Foyer
+    # asks which home.
+    expect(page.get_by_role("heading", name="Your doors", level=1)).to_be_visible()
     tab.check("connected")
-
-    # Rosa lives in two buildings, so Foyer asks which home.
-    page.get_by_role("link", name="Doors").tap()
     harbor = page.get_by_role("link", name=re.compile("Harbor Point"))
     expect(harbor).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Elm Street Lofts"))).to_be_visible()
@@ -141,6 +139,8 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
 
     page.get_by_role("link", name="Account").tap()
     expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
+    expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+    expect(page.get_by_text("Rosa Resident")).to_be_visible()
     page.get_by_role("link", name="Disconnect").tap()
     expect(page.get_by_role("heading", name="Disconnect ButterflyMX?")).to_be_visible()
     tab.check("disconnect-confirm")
