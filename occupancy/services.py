@@ -72,6 +72,10 @@ def topology_fetch() -> Fetched[Topology]:
         last_good_key="occupancy:last-good:topology",
         seconds=settings.OCCUPANCY_TOPOLOGY_SECONDS,
         call=lambda: ButlrClient().topology(),
+        # A partial topology (Butlr answered errors next to it) shows, but only until the
+        # next try, and is kept as the last good one only when there is none: Butlr's own
+        # client never caches a partial topology.
+        complete=lambda topology: not topology.partial,
     )
 
 
@@ -105,7 +109,14 @@ def detections_fetch(*, query: DetectionsQuery, slot: str) -> Fetched[list[Detec
     )
 
 
-def _fetch(*, key: str, last_good_key: str, seconds: int, call: Callable[[], T]) -> Fetched[T]:
+def _fetch(
+    *,
+    key: str,
+    last_good_key: str,
+    seconds: int,
+    call: Callable[[], T],
+    complete: Callable[[T], bool] = lambda value: True,
+) -> Fetched[T]:
     fetched = cache.get(key)
     if fetched is not None:
         return fetched
@@ -136,6 +147,10 @@ def _fetch(*, key: str, last_good_key: str, seconds: int, call: Callable[[], T])
     finally:
         cache.delete(lock_key)
     fetched = Fetched(value=value, as_of=timezone.now())
+    if not complete(value):
+        cache.set(key, fetched, timeout=min(seconds, settings.OCCUPANCY_OUTAGE_SECONDS))
+        cache.add(last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
+        return fetched
     cache.set(key, fetched, timeout=seconds)
     cache.set(last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
     return fetched

@@ -142,19 +142,47 @@ class ButlrClient:
         return detections_parse(self._post(DETECTIONS_PATH, query.body()))
 
     def graphql(self, query: str) -> Any:
+        """The ``data`` of a GraphQL answer; any error in the answer is a BadResponse."""
+        data, errors = self._graphql_answer(query)
+        if errors:
+            raise BadResponse(f"Butlr's GraphQL API answered with an error: {_message(errors)}")
+        return data
+
+    def topology(self) -> Topology:
+        """Butlr's topology; with errors next to its data, what came back, marked partial.
+
+        Butlr's official client does the same with its topology (it uses a partial answer,
+        flags it and does not cache it) but refuses an answer whose sensors list has errors:
+        without it, rooms would look as if they had no sensors at all.
+        """
+        data, errors = self._graphql_answer(TOPOLOGY_QUERY)
+        if not errors:
+            return topology_parse(data)
+        roots = {_error_root(error) for error in errors}
+        if roots - {"sites"}:
+            raise BadResponse(
+                f"Butlr's topology answer has errors outside its sites: {_message(errors)}"
+            )
+        topology = topology_parse(data, partial=True)
+        logger.warning(
+            "Butlr's topology came back partial (%d errors): %s", len(errors), _message(errors)
+        )
+        return topology
+
+    def _graphql_answer(self, query: str) -> tuple[Any, list[Any]]:
+        """The ``data`` and ``errors`` of a GraphQL answer: errors can come with partial data."""
         payload = self._post(GRAPHQL_PATH, {"query": query})
         if not isinstance(payload, dict):
             raise BadResponse("Butlr's GraphQL answer is not an object")
-        if payload.get("errors"):
-            first = payload["errors"][0]
-            message = first.get("message", "") if isinstance(first, dict) else ""
-            raise BadResponse(f"Butlr's GraphQL API answered with an error: {message[:200]}")
-        if "data" not in payload or payload["data"] is None:
+        errors = payload.get("errors") or []
+        if not isinstance(errors, list):
+            errors = [errors]
+        data = payload.get("data")
+        if not isinstance(data, dict) or not data:
+            if errors:
+                raise BadResponse(f"Butlr's GraphQL API answered with an error: {_message(errors)}")
             raise BadResponse("Butlr's GraphQL answer has no data")
-        return payload["data"]
-
-    def topology(self) -> Topology:
-        return topology_parse(self.graphql(TOPOLOGY_QUERY))
+        return data, errors
 
     # Authenticated requests.
 
@@ -247,6 +275,20 @@ class ButlrClient:
         cache.delete(LOGIN_FAILED_KEY)
         logger.info("Logged in to Butlr; token renews in %d s", int(expires_in - margin))
         return access_token
+
+
+def _message(errors: list[Any]) -> str:
+    first = errors[0]
+    message = first.get("message") if isinstance(first, dict) else None
+    return str(message or "no message")[:200]
+
+
+def _error_root(error: Any) -> str | None:
+    """The root field a GraphQL error is about, or None when it names none."""
+    path = error.get("path") if isinstance(error, dict) else None
+    if isinstance(path, list) and path and isinstance(path[0], str):
+        return path[0]
+    return None
 
 
 def _fresh(entry: dict | None, stale: str | None) -> bool:

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from occupancy.butlr.errors import BadResponse
 
 _CAPACITY = "capacity { max mid }"
 _AREA = "area { value unit }"
-_SENSOR = "id mac_address name mode floor_id room_id is_entrance is_online last_heartbeat"
+# As Butlr's official client asks (butlr-mcp, src/clients/queries/topology.ts): every list root
+# wraps its items in ``data``; floors are numbered by ``floorNumber``. Sensors come from the
+# ``sensors`` root, placed by their snake_case ``floor_id``/``room_id``: the official client
+# reads them that way because sensors nested under floors came back null or cut short in its
+# captured answers (a later note of theirs says nesting works: the flat list works either way),
+# and camelCase ``floorID``/``roomID`` fail on sensors whose room is null.
 TOPOLOGY_QUERY = f"""
 query Topology {{
   sites {{
-    id name timezone
-    buildings {{
-      id name site_id {_CAPACITY}
-      floors {{
-        id name building_id timezone floor_number {_CAPACITY} {_AREA}
-        rooms {{ id name floor_id {_CAPACITY} {_AREA} sensors {{ {_SENSOR} }} }}
-        sensors {{ {_SENSOR} }}
+    data {{
+      id name timezone
+      buildings {{
+        id name site_id {_CAPACITY}
+        floors {{
+          id name building_id timezone floorNumber {_CAPACITY} {_AREA}
+          rooms {{ id name floor_id {_CAPACITY} {_AREA} }}
+        }}
       }}
     }}
+  }}
+  sensors {{
+    data {{ id name mac_address mode floor_id room_id is_entrance is_online last_heartbeat }}
   }}
 }}
 """
@@ -49,7 +60,7 @@ class Sensor:
     room_id: str | None
     is_entrance: bool
     is_online: bool
-    last_heartbeat: str | None
+    last_heartbeat: datetime | None
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,8 @@ class Site:
 @dataclass(frozen=True)
 class Topology:
     sites: tuple[Site, ...]
+    # Butlr answered with errors next to its data: some assets may be missing.
+    partial: bool = False
 
     def buildings(self) -> list[tuple[Site, Building]]:
         return [(site, building) for site in self.sites for building in site.buildings]
@@ -116,12 +129,37 @@ class Topology:
         )
 
 
-def topology_parse(data: Any) -> Topology:
-    """A Topology from the ``data`` of an answer to TOPOLOGY_QUERY."""
+def topology_parse(data: Any, *, partial: bool = False) -> Topology:
+    """A Topology from the ``data`` of an answer to TOPOLOGY_QUERY.
+
+    ``partial`` says Butlr reported errors next to this data: then items it could not
+    resolve (nulls where an asset should be) are left out rather than refused.
+    """
     try:
-        return Topology(sites=tuple(_site(site) for site in data["sites"]))
-    except (KeyError, TypeError, ValueError, AttributeError):
+        listed = data["sites"]["data"]
+        sites = _items(listed, partial)
+        if partial and (listed is None or not sites):
+            # Errors and nothing to show: failing keeps the last good topology on screen.
+            raise ValueError
+        sensors = [_sensor(sensor) for sensor in _items(data["sensors"]["data"], partial)]
+        return Topology(
+            sites=tuple(_site(site, sensors, partial) for site in sites), partial=partial
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise BadResponse("Butlr's topology answer is missing fields") from None
+
+
+def _items(items: Any, partial: bool) -> list[dict]:
+    """The objects of a list; a null list or item is tolerated only in a partial answer."""
+    if items is None and partial:
+        return []
+    if not isinstance(items, list):
+        raise TypeError
+    if partial:
+        return [item for item in items if item is not None]
+    if any(not isinstance(item, dict) for item in items):
+        raise TypeError
+    return items
 
 
 def _capacity(data: dict | None) -> Capacity:
@@ -139,6 +177,15 @@ def _int(value: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+def _heartbeat(value: Any) -> datetime | None:
+    """Butlr's heartbeats are Unix seconds (its official client's captured answers)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
 def _sensor(data: dict) -> Sensor:
     return Sensor(
         id=data["id"],
@@ -149,38 +196,43 @@ def _sensor(data: dict) -> Sensor:
         room_id=data.get("room_id"),
         is_entrance=bool(data.get("is_entrance")),
         is_online=bool(data["is_online"]),
-        last_heartbeat=data.get("last_heartbeat"),
+        last_heartbeat=_heartbeat(data.get("last_heartbeat")),
     )
 
 
-def _room(data: dict) -> Room:
+def _room(data: dict, floor_id: str, sensors: Iterable[Sensor]) -> Room:
+    # Butlr's rooms answer the snake_case ``floor_id`` the official client asks for; its older
+    # captured answers carry ``floorID`` instead. Either way the room is on the floor it is
+    # nested under.
+    room_floor = data.get("floor_id") or data.get("floorID") or floor_id
     return Room(
         id=data["id"],
         name=data["name"],
-        floor_id=data["floor_id"],
+        floor_id=room_floor,
         capacity=_capacity(data.get("capacity")),
         area=_area(data.get("area")),
-        sensors=tuple(_sensor(sensor) for sensor in data.get("sensors") or ()),
+        sensors=tuple(sensor for sensor in sensors if sensor.room_id == data["id"]),
     )
 
 
-def _floor(data: dict) -> Floor:
+def _floor(data: dict, sensors: list[Sensor], partial: bool) -> Floor:
+    mine = [sensor for sensor in sensors if sensor.floor_id == data["id"]]
     return Floor(
         id=data["id"],
         name=data["name"],
         building_id=data["building_id"],
         timezone=data["timezone"],
-        floor_number=_int(data.get("floor_number")),
+        floor_number=_int(data.get("floorNumber")),
         capacity=_capacity(data.get("capacity")),
         area=_area(data.get("area")),
-        rooms=tuple(_room(room) for room in data.get("rooms") or ()),
-        sensors=tuple(_sensor(sensor) for sensor in data.get("sensors") or ()),
+        rooms=tuple(_room(room, data["id"], mine) for room in _items(data["rooms"], partial)),
+        sensors=tuple(mine),
     )
 
 
-def _building(data: dict) -> Building:
+def _building(data: dict, sensors: list[Sensor], partial: bool) -> Building:
     floors = sorted(
-        (_floor(floor) for floor in data.get("floors") or ()),
+        (_floor(floor, sensors, partial) for floor in _items(data["floors"], partial)),
         key=lambda floor: (floor.floor_number is None, floor.floor_number or 0, floor.name),
     )
     return Building(
@@ -192,10 +244,12 @@ def _building(data: dict) -> Building:
     )
 
 
-def _site(data: dict) -> Site:
+def _site(data: dict, sensors: list[Sensor], partial: bool) -> Site:
     return Site(
         id=data["id"],
         name=data["name"],
         timezone=data["timezone"],
-        buildings=tuple(_building(building) for building in data.get("buildings") or ()),
+        buildings=tuple(
+            _building(building, sensors, partial) for building in _items(data["buildings"], partial)
+        ),
     )

@@ -79,70 +79,78 @@ def _sensor(sensor_id, floor_id, room_id, mac, *, entrance=False):
     }
 
 
-def _room(room_id, name, floor_id, capacity, mac):
+def _room(room_id, name, floor_id, capacity):
     return {
         "id": room_id,
         "name": name,
         "floor_id": floor_id,
         "capacity": {"max": capacity, "mid": None},
         "area": None,
-        "sensors": [_sensor(f"sensor_{room_id}", floor_id, room_id, mac)],
     }
 
 
-def _floor(floor_id, name, number, capacity, rooms, entrances=()):
-    sensors = [room["sensors"][0] for room in rooms] + list(entrances)
+def _floor(floor_id, name, number, capacity, rooms):
     return {
         "id": floor_id,
         "name": name,
         "building_id": "building_tower",
         "timezone": SITE_TZ,
-        "floor_number": number,
+        "floorNumber": number,
         "capacity": {"max": capacity, "mid": None},
         "area": None,
         "rooms": rooms,
-        "sensors": sensors,
     }
 
 
+# Shaped as Butlr answers the topology query: list roots wrapped in "data", sensors listed
+# apart and placed by floor_id / room_id.
 TOPOLOGY = {
-    "sites": [
-        {
-            "id": "site_lakeside",
-            "name": "Lakeside",
-            "timezone": SITE_TZ,
-            "buildings": [
-                {
-                    "id": "building_tower",
-                    "name": "Lake Tower",
-                    "site_id": "site_lakeside",
-                    "capacity": {"max": 200, "mid": None},
-                    "floors": [
-                        _floor(
-                            FLOOR_1,
-                            "Ground floor",
-                            1,
-                            40,
-                            [
-                                _room(ROOM_A, "Quiet room", FLOOR_1, 10, SENSOR_A),
-                                _room(ROOM_B, "Meeting room", FLOOR_1, 20, "00-17-0d-00-00-bb"),
-                            ],
-                            [_sensor("sensor_door", FLOOR_1, None, "00-door", entrance=True)],
-                        ),
-                        _floor(
-                            FLOOR_2,
-                            "Second floor",
-                            2,
-                            None,
-                            [_room(ROOM_C, "Lounge", FLOOR_2, 8, "00-17-0d-00-00-cc")],
-                        ),
-                    ],
-                }
-            ],
-        }
-    ]
+    "sites": {
+        "data": [
+            {
+                "id": "site_lakeside",
+                "name": "Lakeside",
+                "timezone": SITE_TZ,
+                "buildings": [
+                    {
+                        "id": "building_tower",
+                        "name": "Lake Tower",
+                        "site_id": "site_lakeside",
+                        "capacity": {"max": 200, "mid": None},
+                        "floors": [
+                            _floor(
+                                FLOOR_1,
+                                "Ground floor",
+                                1,
+                                40,
+                                [
+                                    _room(ROOM_A, "Quiet room", FLOOR_1, 10),
+                                    _room(ROOM_B, "Meeting room", FLOOR_1, 20),
+                                ],
+                            ),
+                            _floor(
+                                FLOOR_2,
+                                "Second floor",
+                                2,
+                                None,
+                                [_room(ROOM_C, "Lounge", FLOOR_2, 8)],
+                            ),
+                        ],
+                    }
+                ],
+            }
+        ]
+    },
+    "sensors": {
+        "data": [
+            _sensor(f"sensor_{ROOM_A}", FLOOR_1, ROOM_A, SENSOR_A),
+            _sensor(f"sensor_{ROOM_B}", FLOOR_1, ROOM_B, "00-17-0d-00-00-bb"),
+            _sensor("sensor_door", FLOOR_1, None, "00-door", entrance=True),
+            _sensor(f"sensor_{ROOM_C}", FLOOR_2, ROOM_C, "00-17-0d-00-00-cc"),
+        ]
+    },
 }
-BUILDING = TOPOLOGY["sites"][0]["buildings"][0]
+BUILDING = TOPOLOGY["sites"]["data"][0]["buildings"][0]
 # The fake's figures: "now" (the 1-minute medians' median) and a per-window value.
 NOW = {FLOOR_1: 18, FLOOR_2: 3, ROOM_A: 2, ROOM_B: 15, ROOM_C: 8}
 EVERY = {"1m": 60, "5m": 300, "1h": 3600}

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 REPORTING = f"{BUTLR}/api/v3/reporting"
 MOMENT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+EMPTY_TOPOLOGY = {"sites": {"data": []}, "sensors": {"data": []}}
 
 
 def _query(every="5m", stop=MOMENT):
@@ -143,7 +144,7 @@ def test_a_caller_waiting_too_long_for_another_gets_the_last_good_answer(butlr_a
 
 def test_topology_is_cached_for_minutes(clock_cache, butlr_api, settings):
     settings.OCCUPANCY_TOPOLOGY_SECONDS = 600
-    butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": {"sites": []}})
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": EMPTY_TOPOLOGY})
     with time_machine.travel(MOMENT, tick=False) as clock:
         topology_fetch()
         clock.shift(timedelta(minutes=9))
@@ -154,3 +155,62 @@ def test_topology_is_cached_for_minutes(clock_cache, butlr_api, settings):
 
     assert graphql_calls == 1
     assert len(butlr_api.calls) - 1 == 2
+
+
+def _site(site_id):
+    return {"id": site_id, "name": site_id, "timezone": "UTC", "buildings": []}
+
+
+def test_a_partial_topology_shows_but_is_asked_again_soon(clock_cache, butlr_api, settings):
+    settings.OCCUPANCY_TOPOLOGY_SECONDS = 600
+    settings.OCCUPANCY_OUTAGE_SECONDS = 30
+    partial = {
+        "data": {"sites": {"data": [_site("site_1"), None]}, "sensors": {"data": []}},
+        "errors": [{"message": "Site not found", "path": ["sites", "data", 1]}],
+    }
+    complete = {
+        "data": {"sites": {"data": [_site("site_1"), _site("site_2")]}, "sensors": {"data": []}}
+    }
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=partial)
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=complete)
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        first = topology_fetch()
+        again = topology_fetch()
+        clock.shift(timedelta(seconds=31))
+        then = topology_fetch()
+        clock.shift(timedelta(minutes=9))
+        later = topology_fetch()
+
+    assert [site.id for site in first.value.sites] == ["site_1"]
+    assert first.value.partial and first.problem is None
+    assert again is not None and again.value.partial
+    assert [site.id for site in then.value.sites] == ["site_1", "site_2"]
+    assert not later.value.partial
+    assert len(butlr_api.calls) - 1 == 2
+
+
+def test_a_partial_topology_never_replaces_a_complete_last_good_one(
+    clock_cache, butlr_api, settings
+):
+    settings.OCCUPANCY_OUTAGE_SECONDS = 30
+    complete = {
+        "data": {"sites": {"data": [_site("site_1"), _site("site_2")]}, "sensors": {"data": []}}
+    }
+    partial = {
+        "data": {"sites": {"data": [_site("site_1"), None]}, "sensors": {"data": []}},
+        "errors": [{"message": "Site not found", "path": ["sites", "data", 1]}],
+    }
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=complete)
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=partial)
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", status=503, json={})
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        topology_fetch()
+        clock.shift(timedelta(seconds=settings.OCCUPANCY_TOPOLOGY_SECONDS + 1))
+        shown_partial = topology_fetch()
+        clock.shift(timedelta(seconds=31))
+        settings.BUTLR_RETRIES = 0
+        after_failure = topology_fetch()
+
+    assert shown_partial.value.partial
+    assert after_failure.problem == PROBLEM_DOWN
+    assert [site.id for site in after_failure.value.sites] == ["site_1", "site_2"]

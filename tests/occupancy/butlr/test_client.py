@@ -266,6 +266,83 @@ def test_graphql_sends_the_query(butlr_api):
     assert json.loads(butlr_api.calls[-1].request.body) == {"query": "{ floors { id } }"}
 
 
+def _topology_data(*sites):
+    return {
+        "sites": {
+            "data": [
+                {"id": site, "name": site, "timezone": "UTC", "buildings": []} if site else None
+                for site in sites
+            ]
+        },
+        "sensors": {"data": []},
+    }
+
+
+def test_graphql_errors_next_to_data_are_bad_responses(butlr_api):
+    butlr_api.post(
+        GRAPHQL,
+        json={"data": {"floors": [None]}, "errors": [{"message": "boom", "path": ["floors", 0]}]},
+    )
+
+    with pytest.raises(BadResponse, match="boom"):
+        ButlrClient().graphql("{ floors { id } }")
+
+
+def test_the_topology_sends_the_wrapped_query(butlr_api):
+    butlr_api.post(GRAPHQL, json={"data": _topology_data("site_1")})
+
+    topology = ButlrClient().topology()
+
+    assert [site.id for site in topology.sites] == ["site_1"]
+    assert not topology.partial
+    sent = " ".join(json.loads(butlr_api.calls[-1].request.body)["query"].split())
+    assert "sites { data {" in sent
+
+
+def test_a_partial_topology_is_used_marked_partial_and_logged(butlr_api, caplog):
+    errors = [{"message": "Site unavailable", "path": ["sites", "data", 1]}]
+    butlr_api.post(GRAPHQL, json={"data": _topology_data("site_1", None), "errors": errors})
+
+    with caplog.at_level(logging.WARNING, logger="occupancy.butlr.client"):
+        topology = ButlrClient().topology()
+
+    assert [site.id for site in topology.sites] == ["site_1"]
+    assert topology.partial
+    assert "partial" in caplog.text and "Site unavailable" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"message": "Sensor resolver failed", "path": ["sensors", "data", 0, "room_id"]},
+        {"message": "Something failed"},
+    ],
+)
+def test_topology_errors_outside_its_sites_are_bad_responses(butlr_api, error):
+    butlr_api.post(GRAPHQL, json={"data": _topology_data("site_1"), "errors": [error]})
+
+    with pytest.raises(BadResponse, match=error["message"]):
+        ButlrClient().topology()
+
+
+@pytest.mark.parametrize("data", [None, {}])
+def test_errors_without_data_are_bad_responses(butlr_api, data):
+    butlr_api.post(GRAPHQL, json={"data": data, "errors": [{"message": "Not authorised"}]})
+
+    with pytest.raises(BadResponse, match="Not authorised"):
+        ButlrClient().topology()
+
+
+def test_a_partial_topology_whose_sites_are_null_is_a_bad_response(butlr_api):
+    errors = [{"message": "Sites failed", "path": ["sites"]}]
+    butlr_api.post(
+        GRAPHQL, json={"data": {"sites": None, "sensors": {"data": []}}, "errors": errors}
+    )
+
+    with pytest.raises(BadResponse):
+        ButlrClient().topology()
+
+
 def test_detections_are_parsed(butlr_api):
     butlr_api.post(
         DETECTIONS,

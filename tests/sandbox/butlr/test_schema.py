@@ -1,8 +1,10 @@
 """Tests of the Butlr sandbox's GraphQL topology endpoint."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from sandbox.butlr.world import WORLD, Floor, Room, Site
 
@@ -13,20 +15,209 @@ GRAPHQL = "api/v3/graphql"
 TOPOLOGY = """
 query Topology {
   sites {
-    id name timezone
-    buildings {
-      id name site_id capacity { max mid }
-      floors {
-        id name building_id timezone floor_number capacity { max mid } area { value unit }
-        rooms { id name floor_id capacity { max mid } area { value unit } sensors { id mode } }
-        zones { id name floor_id room_id capacity { max } }
-        sensors { id mac_address mode room_id is_entrance is_online last_heartbeat }
-        hives { id serial_number isOnline }
+    data {
+      id name timezone
+      buildings {
+        id name site_id capacity { max mid }
+        floors {
+          id name building_id timezone floorNumber capacity { max mid } area { value unit }
+          rooms { id name floor_id capacity { max mid } area { value unit } sensors { id mode } }
+          zones { id name floor_id room_id capacity { max } }
+          sensors { id mac_address mode room_id is_entrance is_online last_heartbeat }
+          hives { id serialNumber isOnline }
+        }
       }
     }
   }
 }
 """
+
+# What Butlr's official client sends (butlrtechnologies/butlr-mcp,
+# src/clients/queries/topology.ts: GET_FULL_TOPOLOGY, GET_ALL_SENSORS, GET_ALL_HIVES), word
+# for word: the sandbox must answer it as the real API does.
+OFFICIAL_FULL_TOPOLOGY = """
+  query GetFullTopology {
+    sites {
+      data {
+        id
+        name
+        timezone
+        siteNumber
+        customID
+        org_id
+        buildings {
+          id
+          name
+          building_number
+          site_id
+          customID
+          capacity {
+            max
+            mid
+          }
+          address {
+            lines
+            country
+          }
+          floors {
+            id
+            name
+            floorNumber
+            building_id
+            timezone
+            installation_date
+            customID
+            capacity {
+              max
+              mid
+            }
+            area {
+              value
+              unit
+            }
+            rooms {
+              id
+              name
+              floor_id
+              roomType
+              customID
+              capacity {
+                max
+                mid
+              }
+              coordinates
+            }
+            zones {
+              id
+              name
+              floor_id
+              room_id
+              customID
+              coordinates
+              sensors {
+                id
+                name
+                mac_address
+                mode
+                floor_id
+                room_id
+                hive_serial
+                is_entrance
+                is_online
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+"""
+OFFICIAL_ALL_SENSORS = """
+  query GetAllSensors {
+    sensors {
+      data {
+        id
+        name
+        mac_address
+        mode
+        model
+        floor_id
+        room_id
+        hive_serial
+        is_entrance
+        is_online
+        is_streaming
+        power_type
+        last_battery_change_date
+        next_battery_change_date
+        battery_change_by_date
+        last_heartbeat
+        installation_status
+      }
+    }
+  }
+"""
+OFFICIAL_ALL_HIVES = """
+  query GetAllHives {
+    hives {
+      data {
+        id
+        name
+        serialNumber
+        floor_id
+        room_id
+        isOnline
+        coordinates
+        isStreaming
+        hiveVersion
+        hiveType
+        note
+        lastHeartbeat
+        netPathStability
+        installed
+      }
+    }
+  }
+"""
+
+
+def test_the_official_clients_topology_query_is_answered_wrapped_in_data(butlr_post):
+    body = butlr_post(GRAPHQL, {"query": OFFICIAL_FULL_TOPOLOGY}).json()
+
+    assert "errors" not in body
+    assert set(body["data"]) == {"sites"}
+    assert set(body["data"]["sites"]) == {"data"}
+    sites = body["data"]["sites"]["data"]
+    assert {site["id"] for site in sites} == {site.id for site in WORLD.sites}
+    floor = sites[0]["buildings"][0]["floors"][0]
+    assert floor["floorNumber"] == 1
+    assert floor["rooms"][0]["floor_id"] == floor["id"]
+    assert "floor_number" not in floor
+
+
+@pytest.mark.parametrize(
+    ("query", "root", "count"),
+    [
+        (OFFICIAL_ALL_SENSORS, "sensors", len(WORLD.sensors)),
+        (OFFICIAL_ALL_HIVES, "hives", len(WORLD.hives)),
+    ],
+)
+def test_the_official_clients_device_queries_are_answered_wrapped_in_data(
+    butlr_post, query, root, count
+):
+    body = butlr_post(GRAPHQL, {"query": query}).json()
+
+    assert "errors" not in body
+    assert set(body["data"][root]) == {"data"}
+    assert len(body["data"][root]["data"]) == count
+
+
+def test_heartbeats_are_unix_seconds(butlr_post):
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        body = butlr_post(GRAPHQL, {"query": OFFICIAL_ALL_SENSORS}).json()
+
+    beats = {
+        sensor["is_online"]: sensor["last_heartbeat"] for sensor in body["data"]["sensors"]["data"]
+    }
+    assert now.timestamp() - 60 < beats[True] <= now.timestamp()
+    assert beats[False] < now.timestamp() - 2 * 86400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ sites { id name } }",
+        "{ sensors { id } }",
+        "{ hives { id } }",
+        "{ sites { data { buildings { floors { floor_number } } } } }",
+    ],
+)
+def test_list_roots_answered_unwrapped_or_old_names_are_errors(butlr_post, query):
+    body = butlr_post(GRAPHQL, {"query": query}).json()
+
+    assert body["errors"]
+    assert "data" not in body or body["data"] is None
 
 
 def test_the_topology_nests_sites_buildings_floors_and_rooms(butlr_post):
@@ -35,7 +226,7 @@ def test_the_topology_nests_sites_buildings_floors_and_rooms(butlr_post):
     assert response.status_code == 200
     body = response.json()
     assert "errors" not in body
-    sites = {site["name"]: site for site in body["data"]["sites"]}
+    sites = {site["name"]: site for site in body["data"]["sites"]["data"]}
     assert set(sites) == {"Harbor Point Campus", "Lakeside Offices"}
     assert sites["Harbor Point Campus"]["timezone"] == "America/New_York"
     assert sites["Lakeside Offices"]["timezone"] == "America/Chicago"
@@ -60,7 +251,7 @@ def test_the_topology_nests_sites_buildings_floors_and_rooms(butlr_post):
 def test_ids_look_like_butlrs(butlr_post):
     body = butlr_post(GRAPHQL, {"query": TOPOLOGY}).json()["data"]
 
-    site = body["sites"][0]
+    site = body["sites"]["data"][0]
     floor = site["buildings"][0]["floors"][0]
     pattern = r"[0-9A-Za-z]{27}"
     assert re.fullmatch(f"site_{pattern}", site["id"])
@@ -73,12 +264,21 @@ def test_ids_look_like_butlrs(butlr_post):
 
 
 def test_every_room_has_presence_sensors_and_entrances_count_traffic(butlr_post):
-    query = "{ sensors { mode floor_id room_id is_entrance is_online } rooms { id } }"
+    query = """{
+      sensors { data { mode floor_id room_id is_entrance is_online } }
+      sites { data { buildings { floors { rooms { id } } } } }
+    }"""
     data = butlr_post(GRAPHQL, {"query": query}).json()["data"]
 
-    sensors = data["sensors"]
+    sensors = data["sensors"]["data"]
     presence_rooms = {s["room_id"] for s in sensors if s["mode"] == "presence"}
-    assert presence_rooms == {room["id"] for room in data["rooms"]}
+    assert presence_rooms == {
+        room["id"]
+        for site in data["sites"]["data"]
+        for building in site["buildings"]
+        for floor in building["floors"]
+        for room in floor["rooms"]
+    }
     entrances = [s for s in sensors if s["is_entrance"]]
     assert entrances
     assert all(s["mode"] == "traffic" and s["room_id"] is None for s in entrances)
@@ -87,55 +287,63 @@ def test_every_room_has_presence_sensors_and_entrances_count_traffic(butlr_post)
     assert {s["mode"] for s in offline} == {"presence", "traffic"}
 
 
-def test_floors_and_rooms_filter_by_id_through_variables(butlr_post):
+def test_single_items_are_fetched_by_id_through_variables(butlr_post):
     rooftop = WORLD.named(Floor, "Rooftop")
+    gym = WORLD.named(Room, "Gym")
     query = """
-    query Pick($ids: [ID!], $floors: [ID!]) {
-      floors(ids: $ids) { id name capacity { max } }
-      rooms(floor_ids: $floors) { name floor_id }
+    query Pick($floor: ID!, $room: ID!, $other: ID!) {
+      floor(id: $floor) { id name floorNumber capacity { max } rooms { name floorID } }
+      room(id: $room) { name floor { id } }
+      zone(id: $other) { id }
     }
     """
-    variables = {"ids": [rooftop.id], "floors": [rooftop.id]}
+    variables = {"floor": rooftop.id, "room": gym.id, "other": gym.id}
 
     data = butlr_post(GRAPHQL, {"query": query, "variables": variables}).json()["data"]
 
-    assert data["floors"] == [
-        {"id": rooftop.id, "name": "Rooftop", "capacity": {"max": rooftop.capacity_max}}
-    ]
-    assert {room["name"] for room in data["rooms"]} == {"Roof terrace", "Party room"}
-    assert {room["floor_id"] for room in data["rooms"]} == {rooftop.id}
+    floor = data["floor"]
+    assert (floor["id"], floor["name"], floor["floorNumber"]) == (rooftop.id, "Rooftop", 4)
+    assert floor["capacity"] == {"max": rooftop.capacity_max}
+    assert {room["name"] for room in floor["rooms"]} == {"Roof terrace", "Party room"}
+    assert {room["floorID"] for room in floor["rooms"]} == {rooftop.id}
+    assert data["room"] == {"name": "Gym", "floor": {"id": gym.floor_id}}
+    assert data["zone"] is None
 
 
 def test_only_the_fields_asked_for_come_back(butlr_post):
-    data = butlr_post(GRAPHQL, {"query": "{ hives { serial_number } }"}).json()["data"]
+    data = butlr_post(GRAPHQL, {"query": "{ hives { data { serialNumber } } }"}).json()["data"]
 
-    assert len(data["hives"]) == len(WORLD.floors)
-    assert all(set(hive) == {"serial_number"} for hive in data["hives"])
+    hives = data["hives"]["data"]
+    assert len(hives) == len(WORLD.floors)
+    assert all(set(hive) == {"serialNumber"} for hive in hives)
 
 
 def test_the_world_answers_the_same_as_graphql(butlr_post):
     room = WORLD.named(Room, "Gym")
     site = WORLD.named(Site, "Lakeside Offices")
-    query = "{ rooms { id name capacity { max mid } } sites { id buildings { name } } }"
+    query = """query ($room: ID!) {
+      room(id: $room) { id name capacity { max mid } }
+      sites { data { id buildings { name } } }
+    }"""
 
-    data = butlr_post(GRAPHQL, {"query": query}).json()["data"]
+    data = butlr_post(GRAPHQL, {"query": query, "variables": {"room": room.id}}).json()["data"]
 
-    gym = next(item for item in data["rooms"] if item["id"] == room.id)
+    gym = data["room"]
     assert gym == {
         "id": room.id,
         "name": "Gym",
         "capacity": {"max": room.capacity_max, "mid": room.capacity_mid},
     }
-    lakeside = next(item for item in data["sites"] if item["id"] == site.id)
+    lakeside = next(item for item in data["sites"]["data"] if item["id"] == site.id)
     assert lakeside["buildings"] == [{"name": "Lakeside One"}]
 
 
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("{ sites { nope } }", "Cannot query field 'nope'"),
-        ("{ sites { name ", "Syntax Error"),
-        ("query ($ids: [ID!]!) { floors(ids: $ids) { id } }", "$ids"),
+        ("{ sites { data { nope } } }", "Cannot query field 'nope'"),
+        ("{ sites { data { name ", "Syntax Error"),
+        ("query ($id: ID!) { floor(id: $id) { id } }", "$id"),
     ],
 )
 def test_graphql_errors_answer_200_with_errors(butlr_post, query, message):
@@ -154,14 +362,14 @@ def test_a_body_without_a_query_is_refused(butlr_post):
 
 
 def test_variables_must_be_an_object(butlr_post):
-    response = butlr_post(GRAPHQL, {"query": "{ sites { id } }", "variables": [1]})
+    response = butlr_post(GRAPHQL, {"query": "{ sites { data { id } } }", "variables": [1]})
 
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])
 def test_graphql_needs_a_valid_token(butlr_post, token):
-    response = butlr_post(GRAPHQL, {"query": "{ sites { id } }"}, token=token)
+    response = butlr_post(GRAPHQL, {"query": "{ sites { data { id } } }"}, token=token)
 
     assert response.status_code == 401
     assert "data" not in response.json()
