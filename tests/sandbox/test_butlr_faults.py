@@ -17,7 +17,7 @@ ENDPOINTS = [
         },
         "error",
     ),
-    ("butlr.graphql", "api/v3/graphql", {"query": "{ sites { id } }"}, "errors"),
+    ("butlr.graphql", "api/v3/graphql", {"query": "{ sites { data { id } } }"}, "errors"),
     (
         "butlr.reporting",
         "api/v3/reporting",
