@@ -244,3 +244,44 @@ def test_the_account_page_offers_passkeys_and_two_factor(resident_client):
     page = resident_client.get(reverse("account")).content.decode()
 
     assert f'href="{reverse("mfa_index")}"' in page
+
+
+def test_the_verification_email_is_signed_by_foyer_with_the_sites_address(client, settings):
+    settings.SITE_URL = "https://foyer.example"
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.resident@foyer.example",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+        HTTP_HOST="127.0.0.1:8000",
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "Foyer: Confirm your email address"
+    assert message.body.startswith("Hello,\n")
+    assert message.body.endswith("Foyer\nhttps://foyer.example")
+    assert "Foyer account at https://foyer.example" in message.body
+    assert "Hello from" not in message.body
+    # Only the link, made for the browser that signed up, names the host it came in by.
+    text = re.sub(r"http://127\.0\.0\.1:8000/accounts/confirm-email/\S+", "LINK", message.body)
+    assert "127.0.0.1:8000" not in message.subject + text
+    assert "new.resident" not in text
+
+
+def test_emails_greet_the_person_by_name_never_by_their_address(client, settings):
+    settings.SITE_URL = "https://foyer.example"
+    UserFactory(email="rosa.r@foyer.example", first_name="Rosa")
+
+    client.post(
+        reverse("account_reset_password"),
+        {"email": "rosa.r@foyer.example"},
+        HTTP_HOST="127.0.0.1:8000",
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "Foyer: Reset your password"
+    assert message.body.startswith("Hello Rosa,\n")
+    assert message.body.endswith("Foyer\nhttps://foyer.example")
+    assert "rosa.r" not in message.body
