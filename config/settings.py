@@ -202,6 +202,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 ACCOUNT_ADAPTER = "config.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "config.forms.LoginForm", "signup": "config.forms.SignupForm"}
 SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
 # allauth would store tokens in plaintext: Foyer stores them encrypted itself.
 SOCIALACCOUNT_STORE_TOKENS = False
