@@ -288,7 +288,7 @@ def _second_factor(tab: Tab, *, code: str) -> None:
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     tab.check("second-factor")
     page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def _sign_in_again(tab: Tab, *, email: str, password: str, code: str | None = None) -> None:

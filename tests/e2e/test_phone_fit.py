@@ -1,5 +1,5 @@
 """Every main page fits a phone of 320 and 390 px: nothing scrolls sideways, and every control
-is a tap target of at least 44 × 44 px (a checkbox or radio with its label)."""
+is a tap target of at least 44 x 44 px (a checkbox or radio with its label)."""
 
 import re
 
@@ -30,7 +30,7 @@ TAP = 44
 
 # What on the page scrolls sideways or is too small to tap. A link inside a sentence is left
 # out, as WCAG 2.5.8 leaves it: its size is the text's.
-PROBLEMS = """() => {
+PROBLEMS = """(tap) => {
   const problems = [];
   const root = document.documentElement;
   if (root.scrollWidth > window.innerWidth) {
@@ -47,12 +47,14 @@ PROBLEMS = """() => {
       if (parent.textContent.trim() !== control.textContent.trim()) continue;
     }
     if (control.matches("input[type=checkbox], input[type=radio]")) {
-      const label = control.closest("label") || (control.id && document.querySelector(`label[for="${control.id}"]`));
+      const label = control.closest("label")
+        || (control.id && document.querySelector(`label[for="${control.id}"]`));
       if (label) box = label.getBoundingClientRect();
     }
-    if (box.width < 44 || box.height < 44) {
+    if (box.width < tap || box.height < tap) {
       const name = (control.textContent || control.value || control.name || "").trim().slice(0, 40);
-      problems.push(`${control.tagName.toLowerCase()} "${name}" is ${Math.round(box.width)} × ${Math.round(box.height)} px`);
+      const size = `${Math.round(box.width)} x ${Math.round(box.height)} px`;
+      problems.push(`${control.tagName.toLowerCase()} "${name}" is ${size}`);
     }
   }
   return problems;
@@ -66,7 +68,7 @@ def fits(tab: Tab, label: str, *, header_height: list[float]) -> None:
     tab.check(label)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 740})
-        problems = page.evaluate(PROBLEMS)
+        problems = page.evaluate(PROBLEMS, TAP)
         assert not problems, f"{label} at {width} px ({page.url}):\n" + "\n".join(problems)
         header_height.append(page.get_by_role("banner").bounding_box()["height"])
         assert len(set(header_height)) == 1, f"{label} at {width} px: header {header_height}"
