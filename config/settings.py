@@ -36,8 +36,11 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public address of this site; the sandbox upstreams are reached under it. Production
-# names it: a default of plain HTTP would carry tokens and client secrets unencrypted.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# names it: a default of plain HTTP would carry tokens and client secrets unencrypted. In
+# development it follows PORT, the port the demo is served on (`make run PORT=8123`).
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}" if DEBUG else ""
+).rstrip("/")
 if not SITE_URL:
     raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off.")
 
@@ -199,6 +202,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 ACCOUNT_ADAPTER = "config.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "config.forms.LoginForm", "signup": "config.forms.SignupForm"}
 SOCIALACCOUNT_ADAPTER = "residents.adapters.SocialAccountAdapter"
 # allauth would store tokens in plaintext: Foyer stores them encrypted itself.
 SOCIALACCOUNT_STORE_TOKENS = False
@@ -309,12 +313,18 @@ if SANDBOX_ENABLED:
 # The OAuth client the sandbox's accounts host knows, and where it may send residents back.
 SANDBOX_BUTTERFLYMX_CLIENT_ID = "foyer-sandbox-client"
 SANDBOX_BUTTERFLYMX_CLIENT_SECRET = "foyer-sandbox-secret"
+# A site on the loopback is also reached as localhost (passkeys need a name, not an IP
+# address), on the same port.
+_site = urlsplit(SITE_URL)
+_site_urls = [SITE_URL]
+if _site.hostname in ("127.0.0.1", "localhost"):
+    _site_urls = [
+        f"{_site.scheme}://{host}{f':{_site.port}' if _site.port else ''}"
+        for host in ("127.0.0.1", "localhost")
+    ]
 SANDBOX_BUTTERFLYMX_REDIRECT_URIS = env.list(
     "SANDBOX_BUTTERFLYMX_REDIRECT_URIS",
-    default=[
-        f"{SITE_URL}/accounts/butterflymx/login/callback/",
-        "http://localhost:8000/accounts/butterflymx/login/callback/",
-    ],
+    default=[f"{url}/accounts/butterflymx/login/callback/" for url in _site_urls],
 )
 SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME = env.int("SANDBOX_BUTTERFLYMX_TOKEN_LIFETIME", default=86400)
 SANDBOX_BUTLR_CLIENT_ID = "foyer-sandbox-butlr"

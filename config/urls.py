@@ -9,6 +9,7 @@ from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # allauth's own connections page would disconnect without revoking at ButterflyMX.
     path("accounts/3rdparty/", RedirectView.as_view(pattern_name="account")),

@@ -1,10 +1,11 @@
-"""Project-level views: the health check for load balancers."""
+"""Project-level views: the health check for load balancers, and the favicon."""
 
 import logging
 
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,3 +43,9 @@ def healthz(request):
         },
         status=200 if healthy else 503,
     )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the icon is Foyer's SVG."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("icons/foyer.svg"))

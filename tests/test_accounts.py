@@ -63,7 +63,7 @@ def test_sign_up_answers_the_same_whether_or_not_the_email_has_an_account(reside
     free = _answer(_sign_up(new, "new.resident@foyer.example"), new, "new.resident@foyer.example")
 
     assert taken == free
-    assert "Verify Your Email Address" in taken[2]
+    assert "Verify your email address" in taken[2]
     assert get_user_model().objects.filter(email=resident.email).count() == 1
     to_resident = [message for message in mail.outbox if message.to == [resident.email]]
     assert len(to_resident) == 1
@@ -244,3 +244,84 @@ def test_the_account_page_offers_passkeys_and_two_factor(resident_client):
     page = resident_client.get(reverse("account")).content.decode()
 
     assert f'href="{reverse("mfa_index")}"' in page
+
+
+def test_the_verification_email_is_signed_by_foyer_with_the_sites_address(client, settings):
+    settings.SITE_URL = "https://foyer.example"
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.resident@foyer.example",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+        HTTP_HOST="127.0.0.1:8000",
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "Foyer: Confirm your email address"
+    assert message.body.startswith("Hello,\n")
+    assert message.body.endswith("Foyer\nhttps://foyer.example")
+    assert "Foyer account at https://foyer.example" in message.body
+    assert "Hello from" not in message.body
+    # Only the link, made for the browser that signed up, names the host it came in by.
+    text = re.sub(r"http://127\.0\.0\.1:8000/accounts/confirm-email/\S+", "LINK", message.body)
+    assert "127.0.0.1:8000" not in message.subject + text
+    assert "new.resident" not in text
+
+
+def test_emails_greet_the_person_by_name_never_by_their_address(client, settings):
+    settings.SITE_URL = "https://foyer.example"
+    UserFactory(email="rosa.r@foyer.example", first_name="Rosa")
+
+    client.post(
+        reverse("account_reset_password"),
+        {"email": "rosa.r@foyer.example"},
+        HTTP_HOST="127.0.0.1:8000",
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "Foyer: Reset your password"
+    assert message.body.startswith("Hello Rosa,\n")
+    assert message.body.endswith("Foyer\nhttps://foyer.example")
+    assert "rosa.r" not in message.body
+
+
+def _main(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<main") : page.index("</main>")]
+
+
+def test_the_sign_in_page_speaks_in_sentence_case_without_colons(client):
+    page = _main(client.get(reverse("account_login")))
+
+    assert '<label for="id_login">Email</label>' in page
+    assert '<label for="id_password">Password</label>' in page
+    assert "Remember me" in page
+    assert re.search(r"<h1>\s*Sign in\s*</h1>", page)
+    assert re.search(r'<button class="button"[^>]*type="submit"\s*>\s*Sign in\s*</button>', page)
+    assert "Forgot your password?" in page
+    assert not re.search(r"<label[^>]*>[^<]*:\s*</label>", page)
+    assert "Sign In" not in page and "Remember Me" not in page
+
+
+def test_the_sign_up_page_shows_each_error_beside_its_field(client):
+    page = _main(
+        client.post(
+            reverse("account_signup"),
+            {"email": "not-an-email", "password1": "a-long-unusual-passphrase", "password2": "x"},
+        )
+    )
+
+    assert re.search(r"<h1>\s*Sign up\s*</h1>", page)
+    assert '<label for="id_password2">Password again</label>' in page
+    assert not re.search(r"<label[^>]*>[^<]*:\s*</label>", page)
+    fields = re.findall(r'<div class="field[^"]*">(.*?)\n</div>', page, re.DOTALL)
+    errors = {
+        re.search(r'<label[^>]*for="(\w+)"', field).group(1): field
+        for field in fields
+        if 'class="errors"' in field
+    }
+    assert set(errors) == {"id_email", "id_password2"}
+    assert "valid email address" in errors["id_email"]
+    assert "same password" in errors["id_password2"]

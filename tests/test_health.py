@@ -1,6 +1,9 @@
 """The load balancers' health check."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -33,3 +36,11 @@ def test_unavailable_when_the_database_is_broken(client, monkeypatch):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "failing"
+
+
+def test_the_favicon_leads_to_foyers_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url.endswith("/icons/foyer.svg")
+    icon = finders.find("icons/foyer.svg")
+    assert icon and "<svg" in Path(icon).read_text()

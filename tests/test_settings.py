@@ -144,3 +144,29 @@ def test_postgresql_itself_applies_the_statement_timeout():
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "10s"
+
+
+SITE = (
+    "from django.conf import settings; print(settings.SITE_URL);"
+    " print(' '.join(settings.SANDBOX_BUTTERFLYMX_REDIRECT_URIS))"
+)
+
+
+def test_the_demo_port_sets_the_site_address_and_the_sandbox_redirect_uris():
+    result = django_run(SITE, production=False, PORT="8123", SITE_URL=None)
+    assert result.returncode == 0, result.stderr
+    site_url, redirect_uris = result.stdout.splitlines()
+    assert site_url == "http://127.0.0.1:8123"
+    assert redirect_uris.split() == [
+        "http://127.0.0.1:8123/accounts/butterflymx/login/callback/",
+        "http://localhost:8123/accounts/butterflymx/login/callback/",
+    ]
+
+
+def test_a_given_site_address_wins_over_the_port_and_is_the_only_redirect_uri():
+    result = django_run(SITE, production=False, PORT="8123", SITE_URL="https://demo.foyer.example/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "https://demo.foyer.example",
+        "https://demo.foyer.example/accounts/butterflymx/login/callback/",
+    ]

@@ -70,8 +70,8 @@ def sign_in(
     page.goto("/accounts/login/")
     tab.check("sign-in")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if code is not None:
         _second_factor(tab, code=code)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -89,10 +89,10 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     page.goto("/accounts/signup/")
     tab.check("sign-up")
     page.get_by_label("Email").fill("new.resident@foyer.example")
-    page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_label("Password (again):", exact=True).fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again", exact=True).fill(password)
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
     tab.check("verify-email")
 
     (message,) = mail.outbox
@@ -295,8 +295,8 @@ def _sign_in_again(tab: Tab, *, email: str, password: str, code: str | None = No
     page = tab.page
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if code is not None:
         _second_factor(tab, code=code)
 
