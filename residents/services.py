@@ -3,7 +3,7 @@
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +25,7 @@ from residents.butterflymx.client import (
 from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
 from residents.failures import FAILURES, failure_for
-from residents.models import ButterflyMXConnection, DoorEvent, User
+from residents.models import ButterflyMXConnection, DoorEvent, FavouriteDoor, User
 from residents.selectors import (
     Door,
     PassNotFound,
@@ -231,6 +231,30 @@ def door_release(
         event=event,
         reconnect=failure.reconnect,
     )
+
+
+def door_pin(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
+    pinned: bool,
+) -> Door:
+    """Pin a door of the resident's listing as a favourite, or unpin it; DoorNotFound for
+    any door not in it. Returns the door as it now is."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    door = listing.door(kind, door_id)
+    if pinned:
+        FavouriteDoor.objects.get_or_create(
+            user_id=connection.user_id, tenant_id=tenant_id, door_kind=kind, door_id=door_id
+        )
+    else:
+        FavouriteDoor.objects.filter(
+            user_id=connection.user_id, tenant_id=tenant_id, door_kind=kind, door_id=door_id
+        ).delete()
+    return replace(door, pinned=pinned)
 
 
 # Visitor passes.

@@ -65,7 +65,8 @@ def test_home_with_one_tenancy_goes_straight_to_its_doors(bmx_sandbox, client, r
 def test_doors_page_lists_entrances_and_home_devices(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
     page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
-    entrances, home = page.split('id="home-heading"')
+    home, entrances = page.split('id="entrances-heading"')  # "My home" comes first
+    assert 'id="home-heading"' in home
     assert "Building entrances" in entrances
     assert world.harbor_front_door.name in entrances
     assert world.harbor_garage.name in entrances
@@ -78,7 +79,7 @@ def test_home_holds_the_units_own_devices_and_panels_hide_behind_their_doors(
 ):
     world = bmx_sandbox.world
     page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
-    entrances, home = page.split('id="home-heading"')
+    home, entrances = page.split('id="entrances-heading"')
     assert home.count('class="door-card') == 1
     assert world.rosa_smart_lock.name in home
     assert "Elevator control" in entrances  # building hardware with no access point of its own
@@ -95,8 +96,9 @@ def test_doors_page_is_fetched_concurrently_then_served_from_the_cache(bmx_sandb
 
     assert response.status_code == 200
     assert upstream_calls(bmx_sandbox) == 3  # warm: no upstream call
-    # The user, the connection, the door usage counts and the navigation's role check.
-    assert len(queries) <= 4, [q["sql"] for q in queries.captured_queries]
+    # The user, the connection, the door usage counts, the favourites and the navigation's
+    # role check.
+    assert len(queries) <= 5, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_building_with_more_doors_than_a_page(bmx_sandbox, client, resident):
@@ -105,8 +107,10 @@ def test_a_building_with_more_doors_than_a_page(bmx_sandbox, client, resident):
     connection_create(user=resident, person=world.pat, tokens=tokens)
     client.force_login(resident)
     page = client.get(doors_url(world.pat_tower)).content.decode()
-    assert page.count('class="door-card') > 100
     assert bmx_sandbox.calls("butterflymx.access_points") == 2  # two pages of 100
+    assert "All doors (133)" in page
+    every = client.get(doors_url(world.pat_tower), {"all": "1"}).content.decode()
+    assert every.count('class="door-card') == 1 + 133  # the home's lock, then every door
 
 
 def test_refresh_drops_the_cache(bmx_sandbox, rosa_client):
