@@ -171,7 +171,13 @@ def door_release(
     door = listing.door(kind, door_id)
     user_id = connection.user_id
     cooldown_key = f"unlock-cooldown:{user_id}:{kind}:{door_id}"
+    opened_key = f"unlock-opened:{user_id}:{kind}:{door_id}"
     if not cache.add(cooldown_key, 1, timeout=settings.DOOR_COOLDOWN_SECONDS):
+        # A second tap after the door opened keeps saying so; one while the first is on
+        # its way says that.
+        opened = cache.get(opened_key)
+        if opened is not None:
+            return UnlockResult(door=door, outcome=DoorEvent.Outcome.OPENED, message=opened)
         return UnlockResult(
             door=door,
             outcome="cooldown",
@@ -216,9 +222,9 @@ def door_release(
         opened_at = formats.time_format(timezone.localtime(event.created_at, listing.zone), "H:i")
         # Without the building's zone, say which zone the time is in.
         known = "" if listing.zone_known else f" ({listing.zone.key} time)"
-        return UnlockResult(
-            door=door, outcome=event.outcome, message=f"Opened at {opened_at}{known}", event=event
-        )
+        message = f"Opened at {opened_at}{known}"
+        cache.set(opened_key, message, timeout=settings.DOOR_COOLDOWN_SECONDS)
+        return UnlockResult(door=door, outcome=event.outcome, message=message, event=event)
     event.outcome, event.error_code = failure.outcome, failure.code
     event.save(update_fields=["outcome", "error_code", "latency_ms"])
     logger.info("Door release %s for user %s: %s", event.outcome, user_id, event.error_code)

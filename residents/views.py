@@ -2,6 +2,7 @@
 the connection."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC
 from functools import wraps
 from urllib.parse import urlencode
@@ -47,6 +48,7 @@ from residents.services import (
     PassInProgress,
     PassMaybeCreated,
     UnlockRateLimited,
+    UnlockResult,
     connection_disconnect,
     delivery_pass_create,
     door_pin,
@@ -229,15 +231,25 @@ def door_unlock(
         if not request.htmx:
             messages.error(request, message)
             return redirect("doors", building_id=building_id, tenant_id=tenant_id)
-        response = notice(request, message, status=429)
+        # On the card that was tapped: the page's notice area may be off-screen.
+        listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+        door = listing.door(kind, door_id)
+        context = {
+            "door": replace(door, pinned=request.POST.get("pinned") == "1"),
+            "result": UnlockResult(door=door, outcome="rate_limited", message=message),
+            "building_id": building_id,
+            "tenant_id": tenant_id,
+        }
+        response = render(request, "residents/doors.html#door-card", context, status=429)
         response["Retry-After"] = str(limited.retry_after)
-        return response
+        return reswap(retarget(response, "closest li"), "outerHTML")
     if not request.htmx:
         level = messages.SUCCESS if result.outcome == DoorEvent.Outcome.OPENED else messages.WARNING
         messages.add_message(request, level, f"{result.door.name}: {result.message}")
         return redirect("doors", building_id=building_id, tenant_id=tenant_id)
     context = {
-        "door": result.door,
+        # The star as the tapped card showed it: a tap reads nothing more than it must.
+        "door": replace(result.door, pinned=request.POST.get("pinned") == "1"),
         "result": result,
         "building_id": building_id,
         "tenant_id": tenant_id,

@@ -4,6 +4,7 @@ behind a search and an "All doors" list."""
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
@@ -239,3 +240,33 @@ def test_pinning_is_post_only(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
     url = favourite_url(world.rosa_harbor, "access_point", world.harbor_gym.pk)
     assert rosa_client.get(url).status_code == 405
+
+
+def test_a_tap_on_a_favourite_keeps_its_star(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    rosa_client.post(
+        favourite_url(world.rosa_harbor, "access_point", world.harbor_gym.pk), {"pin": "1"}
+    )
+    page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
+    assert '<input type="hidden" name="pinned" value="1">' in page
+    unlock = reverse(
+        "door_unlock",
+        args=[
+            world.rosa_harbor.building_id,
+            world.rosa_harbor.pk,
+            "access_point",
+            world.harbor_gym.pk,
+        ],
+    )
+
+    card = rosa_client.post(unlock, {"pinned": "1"}, **HTMX).content.decode()
+
+    assert "Opened at" in card
+    assert 'aria-pressed="true"' in card
+
+
+def test_the_cards_script_is_a_static_file(bmx_sandbox, rosa_client):
+    page = rosa_client.get(doors_url(bmx_sandbox.world.rosa_harbor)).content.decode()
+    assert '<script src="/static/js/door-cards.js"></script>' in page
+    assert finders.find("js/door-cards.js")
+    assert "<script>" not in page  # the CSP allows no inline script
