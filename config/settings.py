@@ -252,6 +252,8 @@ BUTTERFLYMX_API_URL = env.str(
 ).rstrip("/")
 BUTTERFLYMX_CONNECT_TIMEOUT = env.float("BUTTERFLYMX_CONNECT_TIMEOUT", default=3.05)
 BUTTERFLYMX_READ_TIMEOUT = env.float("BUTTERFLYMX_READ_TIMEOUT", default=10.0)
+# A resident stands at the door while a release is waited for: give up sooner than on a list.
+BUTTERFLYMX_RELEASE_READ_TIMEOUT = env.float("BUTTERFLYMX_RELEASE_READ_TIMEOUT", default=5.0)
 # ButterflyMX rotates the refresh token when it answers: an answer given up on loses the new
 # pair, so the token endpoint is waited for longer than the API.
 BUTTERFLYMX_TOKEN_READ_TIMEOUT = env.float("BUTTERFLYMX_TOKEN_READ_TIMEOUT", default=15.0)

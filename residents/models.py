@@ -181,3 +181,26 @@ class DoorEvent(models.Model):
             if waited > settings.BUTTERFLYMX_CONNECT_TIMEOUT + settings.BUTTERFLYMX_READ_TIMEOUT:
                 return str(self.Outcome.UNCONFIRMED.label)
         return str(self.get_outcome_display())
+
+
+class FavouriteDoor(models.Model):
+    """A door a resident pinned to the top of a tenancy's doors page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourite_doors"
+    )
+    tenant_id = models.BigIntegerField()
+    door_kind = models.CharField(max_length=20, choices=DoorEvent.KINDS)
+    door_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "tenant_id", "door_kind", "door_id"],
+                name="residents_favourite_door_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.door_kind} {self.door_id} pinned by {self.user}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from residents.butterflymx.client import (
 from residents.butterflymx.types import DoorKind
 from residents.failures import FAILURES, failure_for
 from residents.history import ONE_SECOND, Fetched, Show, Timeline, is_tenancys, timeline
-from residents.models import ButterflyMXConnection, DoorEvent, User
+from residents.models import ButterflyMXConnection, DoorEvent, FavouriteDoor, User
 from residents.tokens import butterflymx_call
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ WAIT_STEP_SECONDS = 0.05
 
 LOCK_TYPES = {"smart_lock", "remote_lock"}
 
+# Past this many doors, the building's doors sit behind a search and an "All doors" list,
+# so that the first screen of a big building stays small.
+FEW_DOORS = 12
+# How many of the most used doors a big building's first screen shows.
+MOST_USED = 5
+
 T = TypeVar("T")
 
 
@@ -68,6 +75,7 @@ class Door:
     name: str
     type: str  # access_point, or the device type (smart_lock, panel, ...)
     uses: int = 0
+    pinned: bool = False  # one of the resident's favourites
 
     @property
     def icon(self) -> str:
@@ -290,18 +298,92 @@ def listing_get(
     return _fetched_once(key, fetch)
 
 
+def door_sort_key(name: str) -> tuple[str | int, ...]:
+    """A door name's place in natural order: "floor 2" before "floor 10", any case."""
+    # Split on digits, pieces alternate text and number, so keys always compare.
+    pieces = re.split(r"(\d+)", name.casefold())
+    return tuple(int(piece) if index % 2 else piece for index, piece in enumerate(pieces))
+
+
+def _natural(doors: list[Door] | tuple[Door, ...]) -> tuple[Door, ...]:
+    return tuple(sorted(doors, key=lambda door: (door_sort_key(door.name), door.id)))
+
+
+def door_matches(door: Door, query: str) -> bool:
+    """Whether every word of the query is in the door's name, in any case."""
+    name = door.name.casefold()
+    return all(word in name for word in query.casefold().split())
+
+
+@dataclass(frozen=True)
+class DoorsPage:
+    """A tenancy's doors as the doors page shows them: favourites, the home, then the most
+    used doors and the rest; in a big building only the most used, the rest behind a search
+    and the "All doors" list."""
+
+    listing: DoorListing
+    favourites: tuple[Door, ...]
+    home: tuple[Door, ...]
+    entrances: tuple[Door, ...]
+    all_doors: tuple[Door, ...]  # every door, in natural order
+
+    @property
+    def many(self) -> bool:
+        return len(self.all_doors) > FEW_DOORS
+
+    def matching(self, query: str) -> tuple[Door, ...]:
+        return tuple(door for door in self.all_doors if door_matches(door, query))
+
+
 def doors_for_tenant(
     *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
-) -> DoorListing:
-    """The tenancy's doors as the doors page shows them: the most used first."""
+) -> DoorsPage:
+    """The tenancy's doors as the doors page shows them (see DoorsPage)."""
     listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
     uses = _door_uses(user_id=connection.user_id, tenant_id=tenant_id)
+    pinned = _favourites(user_id=connection.user_id, tenant_id=tenant_id)
 
-    def ranked(doors: tuple[Door, ...]) -> tuple[Door, ...]:
-        counted = [replace(door, uses=uses.get((door.kind, door.id), 0)) for door in doors]
-        return tuple(sorted(counted, key=lambda door: -door.uses))
+    def counted(doors: tuple[Door, ...]) -> tuple[Door, ...]:
+        return tuple(
+            replace(
+                door,
+                uses=uses.get((door.kind, door.id), 0),
+                pinned=(door.kind, door.id) in pinned,
+            )
+            for door in doors
+        )
 
-    return replace(listing, entrances=ranked(listing.entrances), home=ranked(listing.home))
+    home, entrances = counted(listing.home), counted(listing.entrances)
+    all_doors = _natural(home + entrances)
+    by_use = sorted(
+        (door for door in entrances if not door.pinned),
+        key=lambda door: (-door.uses, door_sort_key(door.name), door.id),
+    )
+    if len(all_doors) > FEW_DOORS:
+        by_use = [door for door in by_use if door.uses][:MOST_USED]
+    return DoorsPage(
+        listing=listing,
+        favourites=tuple(door for door in all_doors if door.pinned),
+        home=tuple(door for door in home if not door.pinned),
+        entrances=tuple(by_use),
+        all_doors=all_doors,
+    )
+
+
+def door_with_pin(*, user_id: int, tenant_id: int, door: Door) -> Door:
+    """The door, marked if the resident has pinned it."""
+    pinned = FavouriteDoor.objects.filter(
+        user_id=user_id, tenant_id=tenant_id, door_kind=door.kind, door_id=door.id
+    ).exists()
+    return replace(door, pinned=pinned)
+
+
+def _favourites(*, user_id: int, tenant_id: int) -> set[tuple[str, int]]:
+    return set(
+        FavouriteDoor.objects.filter(user_id=user_id, tenant_id=tenant_id).values_list(
+            "door_kind", "door_id"
+        )
+    )
 
 
 def _door_uses(*, user_id: int, tenant_id: int) -> dict[tuple[str, int], int]:
@@ -325,7 +407,8 @@ def _is_home_device(device: Device, tenant: Tenant) -> bool:
 def _listing_sort(
     *, tenant: Tenant, access_points: list[AccessPoint], devices: list[Device]
 ) -> DoorListing:
-    """Sort the doors into the building's entrances and the resident's home, by name.
+    """Sort the doors into the building's entrances and the resident's home, in natural
+    name order.
 
     A building device behind an access point (the panel of the front door, say) is left
     out: opening the access point is the same thing, by the name residents know.
@@ -345,10 +428,7 @@ def _listing_sort(
         for ap in access_points
     ]
 
-    def by_name(doors: list[Door]) -> tuple[Door, ...]:
-        return tuple(sorted(doors, key=lambda door: (door.name.lower(), door.id)))
-
-    return DoorListing(tenant=tenant, entrances=by_name(entrances + building), home=by_name(home))
+    return DoorListing(tenant=tenant, entrances=_natural(entrances + building), home=_natural(home))
 
 
 # Visitor passes.

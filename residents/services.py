@@ -3,7 +3,7 @@
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +25,7 @@ from residents.butterflymx.client import (
 from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
 from residents.failures import FAILURES, failure_for
-from residents.models import ButterflyMXConnection, DoorEvent, User
+from residents.models import ButterflyMXConnection, DoorEvent, FavouriteDoor, User
 from residents.selectors import (
     Door,
     PassNotFound,
@@ -171,7 +171,13 @@ def door_release(
     door = listing.door(kind, door_id)
     user_id = connection.user_id
     cooldown_key = f"unlock-cooldown:{user_id}:{kind}:{door_id}"
+    opened_key = f"unlock-opened:{user_id}:{kind}:{door_id}"
     if not cache.add(cooldown_key, 1, timeout=settings.DOOR_COOLDOWN_SECONDS):
+        # A second tap after the door opened keeps saying so; one while the first is on
+        # its way says that.
+        opened = cache.get(opened_key)
+        if opened is not None:
+            return UnlockResult(door=door, outcome=DoorEvent.Outcome.OPENED, message=opened)
         return UnlockResult(
             door=door,
             outcome="cooldown",
@@ -216,9 +222,9 @@ def door_release(
         opened_at = formats.time_format(timezone.localtime(event.created_at, listing.zone), "H:i")
         # Without the building's zone, say which zone the time is in.
         known = "" if listing.zone_known else f" ({listing.zone.key} time)"
-        return UnlockResult(
-            door=door, outcome=event.outcome, message=f"Opened at {opened_at}{known}", event=event
-        )
+        message = f"Opened at {opened_at}{known}"
+        cache.set(opened_key, message, timeout=settings.DOOR_COOLDOWN_SECONDS)
+        return UnlockResult(door=door, outcome=event.outcome, message=message, event=event)
     event.outcome, event.error_code = failure.outcome, failure.code
     event.save(update_fields=["outcome", "error_code", "latency_ms"])
     logger.info("Door release %s for user %s: %s", event.outcome, user_id, event.error_code)
@@ -231,6 +237,30 @@ def door_release(
         event=event,
         reconnect=failure.reconnect,
     )
+
+
+def door_pin(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
+    pinned: bool,
+) -> Door:
+    """Pin a door of the resident's listing as a favourite, or unpin it; DoorNotFound for
+    any door not in it. Returns the door as it now is."""
+    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    door = listing.door(kind, door_id)
+    if pinned:
+        FavouriteDoor.objects.get_or_create(
+            user_id=connection.user_id, tenant_id=tenant_id, door_kind=kind, door_id=door_id
+        )
+    else:
+        FavouriteDoor.objects.filter(
+            user_id=connection.user_id, tenant_id=tenant_id, door_kind=kind, door_id=door_id
+        ).delete()
+    return replace(door, pinned=pinned)
 
 
 # Visitor passes.

@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path(door, views.door_card, name="door_card"),
     path(f"{door}unlock/", views.door_unlock, name="door_unlock"),
+    path(f"{door}favourite/", views.door_favourite, name="door_favourite"),
     path(f"{tenancy}visitors/", views.visitors, name="visitors"),
     path(f"{tenancy}visitors/new/", views.visitor_new, name="visitor_new"),
     path(f"{tenancy}visitors/delivery/", views.visitor_delivery, name="visitor_delivery"),

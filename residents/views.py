@@ -2,6 +2,7 @@
 the connection."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC
 from functools import wraps
 from urllib.parse import urlencode
@@ -33,6 +34,7 @@ from residents.selectors import (
     PhotoNotFound,
     connection_for_user,
     delivery_passes_allowed,
+    door_with_pin,
     doors_for_tenant,
     history_for_tenant,
     history_photo,
@@ -46,8 +48,10 @@ from residents.services import (
     PassInProgress,
     PassMaybeCreated,
     UnlockRateLimited,
+    UnlockResult,
     connection_disconnect,
     delivery_pass_create,
+    door_pin,
     door_release,
     pass_create,
     pass_revoke,
@@ -149,9 +153,26 @@ def home(request: HtmxHttpRequest, connection: ButterflyMXConnection) -> HttpRes
 def doors(
     request: HtmxHttpRequest, connection: ButterflyMXConnection, building_id: int, tenant_id: int
 ) -> HttpResponse:
-    listing = doors_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
-    context = {"listing": listing, "building_id": building_id, "tenant_id": tenant_id}
-    return render(request, "residents/doors.html", context)
+    """The doors page; with ``q``, only the doors whose names match (the search's htmx
+    request gets the list alone); with ``all``, a big building's every door."""
+    page = doors_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    query = request.GET.get("q", "").strip()[:100]
+    context = {
+        "page": page,
+        "listing": page.listing,
+        "query": query,
+        "matches": page.matching(query) if query else None,
+        "show_all": "all" in request.GET,
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    template = "residents/doors.html"
+    if request.htmx and request.htmx.target in {"door-results", "all-doors-list"}:
+        template = f"residents/doors.html#{request.htmx.target}"
+        context["show_all"] = request.htmx.target == "all-doors-list"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @require_POST
@@ -177,8 +198,9 @@ def door_card(
 ) -> HttpResponse:
     """One door's card at rest: the card swaps back to this after showing an outcome."""
     listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    door = listing.door(kind, door_id)
     context = {
-        "door": listing.door(kind, door_id),
+        "door": door_with_pin(user_id=connection.user_id, tenant_id=tenant_id, door=door),
         "building_id": building_id,
         "tenant_id": tenant_id,
     }
@@ -209,19 +231,55 @@ def door_unlock(
         if not request.htmx:
             messages.error(request, message)
             return redirect("doors", building_id=building_id, tenant_id=tenant_id)
-        response = notice(request, message, status=429)
+        # On the card that was tapped: the page's notice area may be off-screen.
+        listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
+        door = listing.door(kind, door_id)
+        context = {
+            "door": replace(door, pinned=request.POST.get("pinned") == "1"),
+            "result": UnlockResult(door=door, outcome="rate_limited", message=message),
+            "building_id": building_id,
+            "tenant_id": tenant_id,
+        }
+        response = render(request, "residents/doors.html#door-card", context, status=429)
         response["Retry-After"] = str(limited.retry_after)
-        return response
+        return reswap(retarget(response, "closest li"), "outerHTML")
     if not request.htmx:
         level = messages.SUCCESS if result.outcome == DoorEvent.Outcome.OPENED else messages.WARNING
         messages.add_message(request, level, f"{result.door.name}: {result.message}")
         return redirect("doors", building_id=building_id, tenant_id=tenant_id)
     context = {
-        "door": result.door,
+        # The star as the tapped card showed it: a tap reads nothing more than it must.
+        "door": replace(result.door, pinned=request.POST.get("pinned") == "1"),
         "result": result,
         "building_id": building_id,
         "tenant_id": tenant_id,
     }
+    return render(request, "residents/doors.html#door-card", context)
+
+
+@require_POST
+@never_cache
+@butterflymx_view
+def door_favourite(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    kind: DoorKind,
+    door_id: int,
+) -> HttpResponse:
+    """Pin a door as a favourite (``pin=1``) or unpin it; htmx swaps the card."""
+    door = door_pin(
+        connection=connection,
+        building_id=building_id,
+        tenant_id=tenant_id,
+        kind=kind,
+        door_id=door_id,
+        pinned=request.POST.get("pin") == "1",
+    )
+    if not request.htmx:
+        return redirect("doors", building_id=building_id, tenant_id=tenant_id)
+    context = {"door": door, "building_id": building_id, "tenant_id": tenant_id}
     return render(request, "residents/doors.html#door-card", context)
 
 

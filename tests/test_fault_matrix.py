@@ -212,6 +212,7 @@ def test_butterflymx_fault(
     secrets = tuple(token_decrypt(ciphertext) for ciphertext in before)
     if fault_name == "timeout":
         settings.BUTTERFLYMX_READ_TIMEOUT = READ_TIMEOUT
+        settings.BUTTERFLYMX_RELEASE_READ_TIMEOUT = READ_TIMEOUT
         settings.BUTTERFLYMX_TOKEN_READ_TIMEOUT = READ_TIMEOUT
         settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = READ_TIMEOUT
     inject(

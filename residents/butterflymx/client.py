@@ -397,7 +397,10 @@ class ButterflyMXClient:
         raises :class:`UpstreamTimeout` (outcome unknown) rather than trying again."""
         request = {f"{DoorKind(kind)}_id": int(door_id), "tenant_id": int(tenant_id)}
         response = self._call(
-            "POST", "/v4/door_release_requests", json={"door_release_request": request}
+            "POST",
+            "/v4/door_release_requests",
+            json={"door_release_request": request},
+            read_timeout=settings.BUTTERFLYMX_RELEASE_READ_TIMEOUT,
         )
         return DoorRelease.from_data(_data(response, dict))
 

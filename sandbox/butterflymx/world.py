@@ -30,17 +30,21 @@ AMENITY_HOURS = [
 ]
 
 HARBOR_POINT, ELM_STREET, GRAND_TOWER = 11743, 11879, 27865
+# A big building: 500 doors, five pages of 100.
+SKYLINE_COMMONS = 31200
 # (id, name, time zone, delivery passes enabled)
 BUILDINGS = [
     (HARBOR_POINT, "Harbor Point", "America/New_York", True),
     (ELM_STREET, "Elm Street Lofts", "America/Chicago", True),
     (GRAND_TOWER, "Grand Tower", "America/Los_Angeles", False),
+    (SKYLINE_COMMONS, "Skyline Commons", "America/Denver", False),
 ]
 # Made-up addresses: building id -> (street, city, state, zip code, country, county)
 ADDRESSES = {
     HARBOR_POINT: ("120 Harbor Point Blvd", "Brooklyn", "NY", "11201-4412", "us", None),
     ELM_STREET: ("2150 N Elm St", "Chicago", "IL", "60614-3307", "us", "Cook"),
     GRAND_TOWER: ("901 S Grand Ave", "Los Angeles", "CA", "90015-1620", "us", None),
+    SKYLINE_COMMONS: ("1600 Larimer St", "Denver", "CO", "80202-1512", "us", "Denver"),
 }
 _ADDRESS_FIELDS = ("street", "city", "state", "zip_code", "country", "county")
 # (id, building, label, floor)
@@ -50,12 +54,14 @@ UNITS = [
     (101420, ELM_STREET, "2", "1"),
     (101421, ELM_STREET, "3", "1"),
     (101500, GRAND_TOWER, "3105", "31"),
+    (101600, SKYLINE_COMMONS, "1204", "12"),
 ]
 # (id, first name, last name, email)
 PEOPLE = [
     (7001, "Rosa", "Resident", "resident@foyer.example"),
     (7002, "Sam", "Neighbor", "neighbor@foyer.example"),
     (7003, "Pat", "Tower", "pat@foyer.example"),
+    (7004, "Lee", "Skyline", "lee@foyer.example"),
 ]
 # (id, person, building, unit)
 TENANTS = [
@@ -63,6 +69,7 @@ TENANTS = [
     (129228, 7001, ELM_STREET, 101420),
     (129301, 7002, HARBOR_POINT, 101357),
     (129401, 7003, GRAND_TOWER, 101500),
+    (129501, 7004, SKYLINE_COMMONS, 101600),
 ]
 # (id, building, unit or None, name, model, serial number, type)
 DEVICES = [
@@ -89,6 +96,19 @@ DEVICES = [
     (37303, GRAND_TOWER, None, "Key locker", None, "BMX-GT-0003", "key_locker"),
     (37304, GRAND_TOWER, None, "Front desk", None, None, "front_desk_station"),
     (115700, GRAND_TOWER, 101500, "Unit 3105 smart lock", None, None, "smart_lock"),
+    (115800, SKYLINE_COMMONS, 101600, "Unit 1204 smart lock", None, None, "smart_lock"),
+]
+# Skyline Commons' 500 doors: five common ones, three stairwells on floors 2 to 61, a trash
+# room on floors 2 to 16 and 300 storage rooms.
+SKYLINE_DOOR_NAMES = [
+    "Main entrance",
+    "Garage",
+    "Package room",
+    "Bike room",
+    "Pool",
+    *[f"Stairwell {well}, floor {floor}" for floor in range(2, 62) for well in "ABC"],
+    *[f"Trash room, floor {floor}" for floor in range(2, 17)],
+    *[f"Storage room {number}" for number in range(1, 301)],
 ]
 # (id, building, name, device ids, open hours)
 ACCESS_POINTS = [
@@ -115,6 +135,10 @@ ACCESS_POINTS = [
             [],
         )
         for index in range(126)
+    ],
+    *[
+        (40001 + index, SKYLINE_COMMONS, name, [], [])
+        for index, name in enumerate(SKYLINE_DOOR_NAMES)
     ],
 ]
 # The residents' own PINs and fobs: (seed key, tenant, kind, label, PIN code)
@@ -240,18 +264,22 @@ class World:
     rosa: Person
     sam: Person
     pat: Person
+    lee: Person
     harbor_point: Building
     elm_street: Building
     grand_tower: Building
+    skyline_commons: Building  # 500 doors
     rosa_unit: Unit  # Harbor Point 4B
     rosa_elm_unit: Unit  # Elm Street Lofts 2
     sam_unit: Unit  # Harbor Point 7A
     elm_other_unit: Unit  # Elm Street Lofts 3: nobody's here, but it has a smart lock
     pat_unit: Unit  # Grand Tower 3105
+    lee_unit: Unit  # Skyline Commons 1204
     rosa_harbor: Tenant
     rosa_elm: Tenant
     sam_harbor: Tenant
     pat_tower: Tenant
+    lee_skyline: Tenant
     harbor_front_door: AccessPoint
     harbor_garage: AccessPoint
     harbor_package_room: AccessPoint
@@ -264,6 +292,7 @@ class World:
     elm_other_smart_lock: Device  # Elm Street Lofts 3
     elm_panel: Device
     pat_smart_lock: Device  # Grand Tower 3105
+    lee_smart_lock: Device  # Skyline Commons 1204
     rosa_fob: AccessTool  # Fob 0412, Harbor Point 4B
     rosa_pin_tool: AccessTool  # PIN 731946, Harbor Point 4B
     sam_fob: AccessTool  # Fob 0733, Harbor Point 7A
@@ -275,7 +304,7 @@ class World:
 
     @property
     def people(self) -> list[Person]:
-        return [self.rosa, self.sam, self.pat]
+        return [self.rosa, self.sam, self.pat, self.lee]
 
 
 def _upsert(model, rows: list[dict], *, unique_field: str = "id") -> None:
@@ -539,18 +568,22 @@ def world_load() -> World:
         rosa=people[7001],
         sam=people[7002],
         pat=people[7003],
+        lee=people[7004],
         harbor_point=buildings[HARBOR_POINT],
         elm_street=buildings[ELM_STREET],
         grand_tower=buildings[GRAND_TOWER],
+        skyline_commons=buildings[SKYLINE_COMMONS],
         rosa_unit=units[101356],
         rosa_elm_unit=units[101420],
         sam_unit=units[101357],
         elm_other_unit=units[101421],
         pat_unit=units[101500],
+        lee_unit=units[101600],
         rosa_harbor=tenants[129227],
         rosa_elm=tenants[129228],
         sam_harbor=tenants[129301],
         pat_tower=tenants[129401],
+        lee_skyline=tenants[129501],
         harbor_front_door=access_points[24318],
         harbor_garage=access_points[24319],
         harbor_package_room=access_points[24320],
@@ -563,6 +596,7 @@ def world_load() -> World:
         elm_other_smart_lock=devices[115690],
         elm_panel=devices[37201],
         pat_smart_lock=devices[115700],
+        lee_smart_lock=devices[115800],
         rosa_fob=tools["rosa-fob"],
         rosa_pin_tool=tools["rosa-pin"],
         sam_fob=tools["sam-fob"],

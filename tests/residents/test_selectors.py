@@ -8,10 +8,12 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from residents.models import FavouriteDoor
 from residents.selectors import (
     DoorNotFound,
     _cache_prefix,
     connection_for_user,
+    door_sort_key,
     doors_for_tenant,
     listing_cache_clear,
     listing_get,
@@ -52,6 +54,46 @@ def test_the_listing_keeps_name_order_and_counts_nothing(bmx_sandbox, connected_
     assert ranked[0] == (world.harbor_gym.name, 2)
     assert [name for name, _ in listed] == sorted(name for name, _ in ranked)
     assert {uses for _, uses in listed} == {0}
+
+
+def test_natural_order_puts_floor_2_before_floor_10_in_any_case():
+    names = ["Stairwell A, floor 10", "stairwell a, floor 2", "2nd floor lounge", "Annex", "b"]
+    assert sorted(names, key=door_sort_key) == [
+        "2nd floor lounge",
+        "Annex",
+        "b",
+        "stairwell a, floor 2",
+        "Stairwell A, floor 10",
+    ]
+    assert door_sort_key("Storage room 9") < door_sort_key("Storage room 10")
+    assert door_sort_key("GYM") == door_sort_key("gym")
+
+
+def test_the_doors_page_order(bmx_sandbox, connected_resident):
+    """Favourites first, then the home, then the most used doors, then the rest by name."""
+    world = bmx_sandbox.world
+    _gym_opened_twice(connected_resident, world)
+    FavouriteDoor.objects.create(
+        user=connected_resident,
+        tenant_id=world.rosa_harbor.pk,
+        door_kind="access_point",
+        door_id=world.harbor_package_room.pk,
+    )
+    page = doors_for_tenant(
+        connection=connection_for_user(user=connected_resident),
+        building_id=world.rosa_harbor.building_id,
+        tenant_id=world.rosa_harbor.pk,
+    )
+
+    assert [door.name for door in page.favourites] == ["Package room"]
+    assert page.favourites[0].pinned
+    assert [door.name for door in page.home] == [world.rosa_smart_lock.name]
+    names = [door.name for door in page.entrances]
+    assert names[0] == world.harbor_gym.name
+    assert names[1:] == sorted(names[1:], key=door_sort_key)
+    assert "Package room" not in names
+    assert not page.many
+    assert len(page.all_doors) == 1 + len(names) + 1
 
 
 def test_an_unlock_does_not_count_past_unlocks(bmx_sandbox, client, connected_resident):

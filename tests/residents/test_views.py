@@ -2,6 +2,7 @@
 
 import html
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -65,7 +67,8 @@ def test_home_with_one_tenancy_goes_straight_to_its_doors(bmx_sandbox, client, r
 def test_doors_page_lists_entrances_and_home_devices(bmx_sandbox, rosa_client):
     world = bmx_sandbox.world
     page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
-    entrances, home = page.split('id="home-heading"')
+    home, entrances = page.split('id="entrances-heading"')  # "My home" comes first
+    assert 'id="home-heading"' in home
     assert "Building entrances" in entrances
     assert world.harbor_front_door.name in entrances
     assert world.harbor_garage.name in entrances
@@ -78,7 +81,7 @@ def test_home_holds_the_units_own_devices_and_panels_hide_behind_their_doors(
 ):
     world = bmx_sandbox.world
     page = rosa_client.get(doors_url(world.rosa_harbor)).content.decode()
-    entrances, home = page.split('id="home-heading"')
+    home, entrances = page.split('id="entrances-heading"')
     assert home.count('class="door-card') == 1
     assert world.rosa_smart_lock.name in home
     assert "Elevator control" in entrances  # building hardware with no access point of its own
@@ -95,8 +98,9 @@ def test_doors_page_is_fetched_concurrently_then_served_from_the_cache(bmx_sandb
 
     assert response.status_code == 200
     assert upstream_calls(bmx_sandbox) == 3  # warm: no upstream call
-    # The user, the connection, the door usage counts and the navigation's role check.
-    assert len(queries) <= 4, [q["sql"] for q in queries.captured_queries]
+    # The user, the connection, the door usage counts, the favourites and the navigation's
+    # role check.
+    assert len(queries) <= 5, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_building_with_more_doors_than_a_page(bmx_sandbox, client, resident):
@@ -105,8 +109,10 @@ def test_a_building_with_more_doors_than_a_page(bmx_sandbox, client, resident):
     connection_create(user=resident, person=world.pat, tokens=tokens)
     client.force_login(resident)
     page = client.get(doors_url(world.pat_tower)).content.decode()
-    assert page.count('class="door-card') > 100
     assert bmx_sandbox.calls("butterflymx.access_points") == 2  # two pages of 100
+    assert "All doors (133)" in page
+    every = client.get(doors_url(world.pat_tower), {"all": "1"}).content.decode()
+    assert every.count('class="door-card') == 1 + 133  # the home's lock, then every door
 
 
 def test_refresh_drops_the_cache(bmx_sandbox, rosa_client):
@@ -209,9 +215,53 @@ def test_a_double_tap_opens_once(bmx_sandbox, rosa_client, connected_resident):
     first = rosa_client.post(url, **HTMX)
     second = rosa_client.post(url, **HTMX)
     assert "Opened at" in first.content.decode()
-    assert "just asked to open" in second.content.decode()
+    assert "Opened at" in second.content.decode()
     assert bmx_sandbox.calls("butterflymx.door_release") == 1
     assert DoorEvent.objects.filter(user=connected_resident).count() == 1
+
+
+def test_a_tap_while_the_first_is_on_its_way_says_so(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    # The first tap's release is still waiting for ButterflyMX.
+    cache.add(f"unlock-cooldown:{connected_resident.pk}:access_point:{world.harbor_garage.pk}", 1)
+
+    second = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access_point", world.harbor_garage), **HTMX
+    )
+
+    assert "just asked to open" in second.content.decode()
+    assert bmx_sandbox.calls("butterflymx.door_release") == 0
+
+
+def test_a_second_tap_keeps_the_success_showing(bmx_sandbox, rosa_client, connected_resident):
+    world = bmx_sandbox.world
+    url = unlock_url(world.rosa_harbor, "access_point", world.harbor_garage)
+    first = rosa_client.post(url, **HTMX).content.decode()
+    second = rosa_client.post(url, **HTMX).content.decode()
+
+    opened = re.search(r"Opened at \d\d:\d\d", first).group(0)
+    assert opened in second
+    assert "door-card door-opened" in second
+    assert "Already on it" not in second
+    assert bmx_sandbox.calls("butterflymx.door_release") == 1
+    assert DoorEvent.objects.filter(user=connected_resident).count() == 1
+
+
+def test_a_release_with_no_answer_is_given_up_sooner_than_a_listing(
+    bmx_sandbox, rosa_client, connected_resident, settings
+):
+    world = bmx_sandbox.world
+    rosa_client.get(doors_url(world.rosa_harbor))
+    settings.BUTTERFLYMX_READ_TIMEOUT = 10.0
+    settings.BUTTERFLYMX_RELEASE_READ_TIMEOUT = 0.2
+    bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="hang", hang_seconds=1.0, times=1)
+
+    response = rosa_client.post(
+        unlock_url(world.rosa_harbor, "access_point", world.harbor_front_door), **HTMX
+    )
+
+    assert "didn&#x27;t answer: check the door" in response.content.decode()
+    assert DoorEvent.objects.get(user=connected_resident).error_code == "no_answer"
 
 
 def test_the_cooldown_is_per_door(bmx_sandbox, rosa_client):
@@ -231,8 +281,15 @@ def test_the_unlock_rate_limit(bmx_sandbox, rosa_client, settings):
         for door in doors
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 429]
-    assert answers[2]["HX-Retarget"] == "#notice"
-    assert "Wait" in answers[2].content.decode()
+    # On the card that was tapped, not in the page's notice area.
+    limited = answers[2]
+    assert (limited["HX-Retarget"], limited["HX-Reswap"]) == ("closest li", "outerHTML")
+    card = limited.content.decode()
+    assert card.lstrip().startswith(
+        f'<li class="door-card door-rate_limited" id="door-access_point-{world.harbor_gym.pk}"'
+    )
+    assert "Wait" in card
+    assert int(limited["Retry-After"]) >= 1
     assert bmx_sandbox.calls("butterflymx.door_release") == 2
 
 
@@ -453,3 +510,4 @@ def test_the_rate_limit_says_how_long_to_wait(bmx_sandbox, rosa_client, settings
         notice = rosa_client.post(url, **HTMX)
 
     assert "Wait 1 second." in html.unescape(notice.content.decode())
+    assert 'class="door-card door-rate_limited"' in notice.content.decode()

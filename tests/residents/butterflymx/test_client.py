@@ -416,6 +416,18 @@ class TestSeedPayloads:
             "door_release_request": {"access_point_id": 123, "tenant_id": 567}
         }
 
+    def test_a_door_release_waits_for_its_own_read_timeout(self, api, client, settings):
+        api.post(f"{API}/v4/door_release_requests", status=201, json=RELEASE)
+        api.get(f"{API}/v4/buildings", json={"data": []})
+        settings.BUTTERFLYMX_READ_TIMEOUT = 10.0
+        settings.BUTTERFLYMX_RELEASE_READ_TIMEOUT = 2.5
+
+        client.door_release(tenant_id=567, kind=DoorKind.ACCESS_POINT, door_id=123)
+        client.buildings()
+
+        assert api.calls[0].request.req_kwargs["timeout"][1] == 2.5
+        assert api.calls[1].request.req_kwargs["timeout"][1] == 10.0
+
     def test_door_release_by_device_sends_the_documented_body(self, api, client):
         api.post(f"{API}/v4/door_release_requests", status=201, json=RELEASE)
 

@@ -63,6 +63,12 @@ def test_the_world_matches_the_agreed_story(bmx_world):
     assert bmx_world.sam_smart_lock.unit == bmx_world.sam_unit
     assert bmx_world.pat_tower.building == bmx_world.grand_tower
     assert bmx_world.grand_tower.access_points.count() == 130
+    skyline = bmx_world.skyline_commons
+    assert bmx_world.lee_skyline.building == skyline
+    assert bmx_world.lee_smart_lock.unit == bmx_world.lee_unit == bmx_world.lee_skyline.unit
+    names = list(skyline.access_points.values_list("name", flat=True))
+    assert len(names) == len(set(names)) == 500
+    assert {"Stairwell A, floor 12", "Storage room 3"} <= set(names)
     for building in (bmx_world.harbor_point, bmx_world.elm_street):
         names = set(building.access_points.values_list("name", flat=True))
         assert {"Front door", "Package room"} <= names
@@ -96,8 +102,8 @@ def test_sandbox_seed_command_is_idempotent():
     first = counts()
     call_command("sandbox_seed", stdout=out)
     assert counts() == first
-    assert first["AccessPoint"] == 139
-    assert first["Tenant"] == 4
+    assert first["AccessPoint"] == 639
+    assert first["Tenant"] == 5
     assert (first["AccessTool"], first["Call"], first["Keychain"]) == (3, 3, 1)
     assert "ButterflyMX" in out.getvalue()
 
