@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -86,6 +86,57 @@ class SpaceCard:
         if share < QUIET_BELOW:
             return "quiet"
         return "moderate" if share < BUSY_FROM else "busy"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The building at a glance: who is in now, the busiest floor and room, today's peak."""
+
+    people: int | None
+    capacity: int | None
+    busiest_floor: SpaceCard | None
+    busiest_room: SpaceCard | None
+    peak: int | None
+    peak_at: datetime | None
+
+    @property
+    def utilization(self) -> int | None:
+        if self.people is None or not self.capacity:
+            return None
+        return math.floor(self.people / self.capacity * 100 + 0.5)
+
+
+def summary_of(
+    *,
+    capacity: int | None,
+    floors: Iterable[SpaceCard],
+    rooms: Iterable[SpaceCard],
+    floor_peaks: SpaceValues,
+) -> Summary:
+    """The building's figures from its floors' and rooms' cards and its floors' values per
+    window today: the building's peak is the busiest window's sum over its floors."""
+    floors, rooms = list(floors), list(rooms)
+    counted = [card.current for card in floors if card.current is not None]
+    totals: dict[datetime, float] = defaultdict(float)
+    for values in floor_peaks.values():
+        for moment, value in values.items():
+            if value is not None:
+                totals[moment] += value
+    peak_at = min(totals, key=lambda moment: (-totals[moment], moment)) if totals else None
+    return Summary(
+        people=sum(counted) if counted else None,
+        capacity=capacity,
+        busiest_floor=_busiest(floors),
+        busiest_room=_busiest(rooms),
+        peak=_people(totals[peak_at]) if peak_at else None,
+        peak_at=peak_at,
+    )
+
+
+def _busiest(cards: list[SpaceCard]) -> SpaceCard | None:
+    """The card with the most people now; nobody anywhere makes nothing the busiest."""
+    present = [card for card in cards if card.current]
+    return max(present, key=lambda card: card.current or 0, default=None)
 
 
 @dataclass(frozen=True)
@@ -191,6 +242,7 @@ class Dashboard:
     now: datetime
     floors: tuple[SpaceCard, ...] = ()
     rooms: tuple[SpaceCard, ...] = ()
+    summary: Summary | None = None
     traffic: Traffic | None = None
     chart: Chart | None = None
     heatmap: Heatmap | None = None
@@ -235,7 +287,9 @@ def dashboard_get(
     floor = building.floor(floor_id or "") or building.floors[0]
     room = floor.room(room_id or "") or _heatmap_room(floor)
     fetched: list[Fetched[Any]] = [topology]
-    floors, rooms = _cards(building=building, floor=floor, now=now, zone=zone, fetched=fetched)
+    floors, rooms, summary = _cards(
+        building=building, floor=floor, now=now, zone=zone, fetched=fetched
+    )
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
     chart = heatmap = None
     if not numbers_only:
@@ -254,6 +308,7 @@ def dashboard_get(
         now=now.astimezone(zone),
         floors=floors,
         rooms=rooms,
+        summary=summary,
         traffic=traffic,
         chart=chart,
         heatmap=heatmap,
@@ -396,14 +451,15 @@ def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetim
 
 def _cards(
     *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
-) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...]]:
+) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...], Summary]:
     floor_ids = tuple(item.id for item in building.floors)
     today = RANGES["today"]
     floors_now = _current(
         measurement="floor_occupancy", key="space_id", spaces=floor_ids, now=now, zone=zone
     )
+    # Every room of the building, for the busiest one: the same single call as one floor's.
     rooms_now = _current(
-        measurement="room_occupancy", key="room_id", spaces=(floor.id,), now=now, zone=zone
+        measurement="room_occupancy", key="room_id", spaces=floor_ids, now=now, zone=zone
     )
     floors_today = _series(
         measurement="floor_occupancy",
@@ -424,11 +480,12 @@ def _cards(
         zone=zone,
     )
     fetched += [item for item in (floors_now, rooms_now, floors_today, rooms_today) if item]
+    floor_today_rows = _rows(floors_today) if floors_today else []
     floor_cards = _space_cards(
         spaces=building.floors,
         kind="floor",
         now_rows=_rows(floors_now),
-        today_rows=_rows(floors_today) if floors_today else [],
+        today_rows=floor_today_rows,
         key="space_id",
         zone=zone,
     )
@@ -440,7 +497,23 @@ def _cards(
         key="room_id",
         zone=zone,
     )
-    return floor_cards, room_cards
+    building_rooms = _space_cards(
+        spaces=[room for item in building.floors for room in item.rooms],
+        kind="room",
+        now_rows=_rows(rooms_now),
+        today_rows=[],
+        key="room_id",
+        zone=zone,
+    )
+    summary = summary_of(
+        capacity=building.capacity.max,
+        floors=floor_cards,
+        rooms=building_rooms,
+        floor_peaks=_values(floor_today_rows, "space_id", "max"),
+    )
+    if summary.peak_at is not None:
+        summary = replace(summary, peak_at=summary.peak_at.astimezone(zone))
+    return floor_cards, room_cards, summary
 
 
 def _space_cards(

@@ -396,3 +396,26 @@ def test_the_csv_keeps_room_names_that_look_like_formulas_as_text(
     # The figures stay plain numbers that a spreadsheet adds up.
     assert all(float(value) >= 0 for row in rows for value in row[1:] if value)
     assert not any(value.startswith("'") for row in rows for value in row)
+
+
+def test_the_summary_shows_the_building_at_a_glance(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    summary = response.context["board"].summary
+    # Ground floor 18 and Second floor 3, of the building's 200.
+    assert (summary.people, summary.utilization) == (21, 11)
+    assert (summary.busiest_floor.name, summary.busiest_room.name) == (
+        "Ground floor",
+        "Meeting room",
+    )
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    windows = [start + timedelta(minutes=5 * i) for i in range(12 * 9)]
+    totals = [sum(fake_value(f, moment, "max") for f in (FLOOR_1, FLOOR_2)) for moment in windows]
+    assert summary.peak == max(totals)
+    assert summary.peak_at == windows[totals.index(max(totals))]
+    assert summary.peak_at.utcoffset() == timedelta(hours=-6)
+    text = _text(response)
+    assert "In the building now</dt><dd>21 people" in text
+    assert "11 % of 200" in text
+    assert "Busiest room now</dt><dd>Meeting room (15)" in text
