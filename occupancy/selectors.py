@@ -151,7 +151,7 @@ class ChartSeries:
 class Chart:
     """A floor and its rooms over a range: the chart, its table and its CSV share it."""
 
-    floor_name: str
+    space_name: str
     range: Range
     timezone: str
     times: tuple[datetime, ...]
@@ -240,6 +240,8 @@ class Dashboard:
     range: Range
     timezone: ZoneInfo
     now: datetime
+    # True when a room was chosen: its chart instead of its floor's.
+    room_view: bool = False
     floors: tuple[SpaceCard, ...] = ()
     rooms: tuple[SpaceCard, ...] = ()
     summary: Summary | None = None
@@ -285,7 +287,8 @@ def dashboard_get(
             freshness=Freshness.of([topology]),
         )
     floor = building.floor(floor_id or "") or building.floors[0]
-    room = floor.room(room_id or "") or _heatmap_room(floor)
+    chosen_room = floor.room(room_id or "")
+    room = chosen_room or _heatmap_room(floor)
     fetched: list[Fetched[Any]] = [topology]
     floors, rooms, summary = _cards(
         building=building, floor=floor, now=now, zone=zone, fetched=fetched
@@ -294,7 +297,13 @@ def dashboard_get(
     chart = heatmap = None
     if not numbers_only:
         chart = _chart(
-            building=building, floor=floor, chosen=chosen_range, now=now, zone=zone, fetched=fetched
+            building=building,
+            floor=floor,
+            room=chosen_room,
+            chosen=chosen_range,
+            now=now,
+            zone=zone,
+            fetched=fetched,
         )
         heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
     return Dashboard(
@@ -303,6 +312,7 @@ def dashboard_get(
         building=building,
         floor=floor,
         room=room,
+        room_view=chosen_room is not None,
         range=chosen_range,
         timezone=zone,
         now=now.astimezone(zone),
@@ -317,7 +327,11 @@ def dashboard_get(
 
 
 def floor_chart_get(
-    *, building_id: str | None, floor_id: str | None, range_name: str | None
+    *,
+    building_id: str | None,
+    floor_id: str | None,
+    range_name: str | None,
+    room_id: str | None = None,
 ) -> Chart | None:
     """The chart data of a floor and its rooms: what the dashboard draws, for download.
 
@@ -334,6 +348,7 @@ def floor_chart_get(
     chart = _chart(
         building=building,
         floor=floor,
+        room=floor.room(room_id or ""),
         chosen=chosen,
         now=timezone.now(),
         zone=_zone(site.timezone if site else None),
@@ -550,6 +565,7 @@ def _chart(
     *,
     building: Building,
     floor: Floor,
+    room: Room | None,
     chosen: Range,
     now: datetime,
     zone: ZoneInfo,
@@ -586,9 +602,12 @@ def _chart(
         for values in (*floor_values.values(), *room_values.values()):
             times.update(values)
     ordered = tuple(sorted(times))
-    spaces = [(floor.id, f"{floor.name} (whole floor)", 0)] + [
-        (room.id, room.name, 1) for room in floor.rooms
-    ]
+    if room is not None:
+        spaces = [(room.id, room.name, 1)]
+    else:
+        spaces = [(floor.id, f"{floor.name} (whole floor)", 0)] + [
+            (item.id, item.name, 1) for item in floor.rooms
+        ]
     series = tuple(
         ChartSeries(
             id=space_id,
@@ -599,7 +618,7 @@ def _chart(
         for space_id, label, index in spaces
     )
     return Chart(
-        floor_name=floor.name,
+        space_name=room.name if room else floor.name,
         range=chosen,
         timezone=zone.key,
         times=tuple(moment.astimezone(zone) for moment in ordered),

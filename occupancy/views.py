@@ -43,6 +43,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
         building_id=choice["building_id"],
         floor_id=choice["floor_id"],
         range_name=choice["range_name"],
+        room_id=choice["room_id"],
     )
     if chart is None:
         response = HttpResponse(
@@ -53,7 +54,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "60"
         return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = slugify(f"occupancy {chart.floor_name} {chart.range.name}")
+    name = slugify(f"occupancy {chart.space_name} {chart.range.name}")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
     # Room and floor names come from Butlr, where anyone who names a space may write them.

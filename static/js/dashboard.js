@@ -1,5 +1,6 @@
-/* The occupancy dashboard's chart: draws the numbers of the json_script element with uPlot.
-   The page works without it: the same numbers are in the table and the CSV download. */
+/* The occupancy dashboard's chart, drawn with uPlot from the json_script element's numbers,
+   and its pickers, which apply a choice at once. The page works without it: the same numbers
+   are in the table and the CSV download, and the pickers have a "Show" button. */
 (function () {
   "use strict";
 
@@ -62,9 +63,26 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // A choice in the pickers applies at once; their "Show" buttons stay for pages without
+  // this script.
+  function applyOnChange() {
+    document.querySelectorAll("form[data-apply-on-change]").forEach(function (form) {
+      form.addEventListener("change", function (event) {
+        if (event.target.matches("select, input[type=date]") && form.checkValidity()) {
+          form.submit();
+        }
+      });
+    });
+  }
+
+  function ready() {
+    applyOnChange();
     start();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();

@@ -419,3 +419,28 @@ def test_the_summary_shows_the_building_at_a_glance(manager_client, fake_butlr):
     assert "In the building now</dt><dd>21 people" in text
     assert "11 % of 200" in text
     assert "Busiest room now</dt><dd>Meeting room (15)" in text
+
+
+def test_a_room_card_opens_that_rooms_chart_and_heatmap(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        floor_page = manager_client.get(URL + "?range=24h")
+        room_link = f"?building=building_tower&amp;floor={FLOOR_1}&amp;room={ROOM_B}&amp;range=24h"
+        assert f'<a href="{room_link}">Meeting room</a>' in floor_page.content.decode()
+        response = manager_client.get(URL + room_link.replace("&amp;", "&"))
+        download = manager_client.get(CSV_URL + room_link.replace("&amp;", "&"))
+
+    board = response.context["board"]
+    assert (board.room_view, board.room.id, board.heatmap.room.id) == (True, ROOM_B, ROOM_B)
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == ["Meeting room"]
+    assert "Meeting room: last 24 hours" in _text(response)
+    header = next(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Time", "Meeting room mean", "Meeting room max"]
+
+
+def test_the_pickers_apply_at_once_and_keep_a_show_button(manager_client, fake_butlr):
+    html = _text(manager_client.get(URL))
+
+    assert html.count("data-apply-on-change") == 2
+    assert '<button type="submit">Show</button>' in html
+    assert '<select id="pick-focus" name="room">' in html
