@@ -1,8 +1,8 @@
-"""The dashboard's plain GET pickers: building, floor, room and time range."""
+"""The dashboard's plain GET pickers: building, floor, room, time range and weekly rhythm."""
 
 from django import forms
 
-from occupancy.selectors import DEFAULT_RANGE, RANGES
+from occupancy.selectors import DEFAULT_RANGE, RANGES, RHYTHM_SCOPES
 
 
 class DashboardChoiceForm(forms.Form):
@@ -12,6 +12,7 @@ class DashboardChoiceForm(forms.Form):
     range = forms.ChoiceField(
         required=False, choices=[(name, chosen.label) for name, chosen in RANGES.items()]
     )
+    rhythm = forms.ChoiceField(required=False, choices=[(scope, scope) for scope in RHYTHM_SCOPES])
 
     def choice(self) -> dict[str, str | None]:
         """What was picked, falling back to the defaults for anything missing or invalid."""
@@ -21,4 +22,5 @@ class DashboardChoiceForm(forms.Form):
             "floor_id": data.get("floor") or None,
             "room_id": data.get("room") or None,
             "range_name": data.get("range") or DEFAULT_RANGE,
+            "rhythm_scope": data.get("rhythm") or None,
         }

@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +22,12 @@ from occupancy.services import Fetched, detections_fetch, reporting_fetch, topol
 QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
 HEATMAP_SIZE = 10
+# The weekly rhythm: typical occupancy per hour of the week over the last four whole weeks,
+# asked once per building every few hours and shared by every manager.
+RHYTHM_WEEKS = 4
+RHYTHM_SECONDS = 6 * 3600
+RHYTHM_SCOPES = ("building", "floor", "room")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Each space's value per window start.
 SpaceValues = dict[str, dict[datetime, float | None]]
@@ -231,6 +237,113 @@ class Heatmap:
 
 
 @dataclass(frozen=True)
+class RhythmCell:
+    """Typical people in a space at one hour of the week (``day`` 0 is Monday)."""
+
+    day: int
+    hour: int
+    people: float | None
+    share: float | None = None
+    level: int = 0
+
+    @property
+    def busyness(self) -> str | None:
+        if self.share is None:
+            return None
+        if self.share < QUIET_BELOW:
+            return "quiet"
+        return "moderate" if self.share < BUSY_FROM else "busy"
+
+    @property
+    def day_name(self) -> str:
+        return WEEKDAYS[self.day]
+
+    @property
+    def hour_label(self) -> str:
+        return f"{self.hour:02d}:00"
+
+
+def _rhythm_level(share: float) -> int:
+    """A shade per busyness: two for quiet, two for moderate, one for busy."""
+    if share < QUIET_BELOW:
+        return 1 if share < QUIET_BELOW / 2 else 2
+    if share < BUSY_FROM:
+        return 3 if share < (QUIET_BELOW + BUSY_FROM) / 2 else 4
+    return 5
+
+
+@dataclass(frozen=True)
+class WeeklyRhythm:
+    """A space's week by hour (7 rows of 24 cells) in its building's local time."""
+
+    scope: str
+    space_id: str
+    name: str
+    capacity: int | None
+    first_day: date
+    last_day: date
+    days: tuple[tuple[RhythmCell, ...], ...]
+
+    @property
+    def hours(self) -> list[str]:
+        return [f"{hour:02d}:00" for hour in range(24)]
+
+    @property
+    def busiest(self) -> RhythmCell | None:
+        known = [cell for row in self.days for cell in row if cell.people is not None]
+        return max(known, key=lambda cell: cell.people or 0.0, default=None)
+
+    @property
+    def quietest(self) -> RhythmCell | None:
+        known = [cell for row in self.days for cell in row if cell.people is not None]
+        return min(known, key=lambda cell: cell.people or 0.0, default=None)
+
+    def header(self) -> list[str]:
+        return ["Day", *self.hours]
+
+    def rows(self) -> list[list[str | float]]:
+        return [
+            [WEEKDAYS[index], *("" if cell.people is None else cell.people for cell in row)]
+            for index, row in enumerate(self.days)
+        ]
+
+
+def weekly_rhythm_of(
+    *, values: dict[datetime, float | None], zone: ZoneInfo, capacity: int | None
+) -> tuple[tuple[RhythmCell, ...], ...]:
+    """Each hour of the week's typical people from hourly values, in ``zone``'s wall time.
+
+    The values of one local date and hour are averaged first, so the hour the clocks repeat
+    in autumn counts once for its day, and the hour skipped in spring is simply missing;
+    then each hour of the week is the mean over the days that had it.
+    """
+    by_day_hour: dict[tuple[date, int], list[float]] = defaultdict(list)
+    for moment, value in values.items():
+        if value is None:
+            continue
+        local = moment.astimezone(zone)
+        by_day_hour[local.date(), local.hour].append(value)
+    by_week_hour: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for (local_day, hour), readings in by_day_hour.items():
+        by_week_hour[local_day.weekday(), hour].append(sum(readings) / len(readings))
+    typical = {
+        key: round(sum(readings) / len(readings), 1) for key, readings in by_week_hour.items()
+    }
+    top = max(typical.values(), default=0.0)
+    days = []
+    for day in range(7):
+        row = []
+        for hour in range(24):
+            people = typical.get((day, hour))
+            share = people / capacity if people is not None and capacity else None
+            relative = share if share is not None else (people / top if people and top else 0)
+            level = 0 if not people else _rhythm_level(relative)
+            row.append(RhythmCell(day=day, hour=hour, people=people, share=share, level=level))
+        days.append(tuple(row))
+    return tuple(days)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     buildings: list[tuple[Site, Building]]
     site: Site | None
@@ -248,6 +361,7 @@ class Dashboard:
     traffic: Traffic | None = None
     chart: Chart | None = None
     heatmap: Heatmap | None = None
+    rhythm: WeeklyRhythm | None = None
     freshness: Freshness = field(default_factory=Freshness)
 
     @property
@@ -261,6 +375,7 @@ def dashboard_get(
     floor_id: str | None = None,
     room_id: str | None = None,
     range_name: str | None = None,
+    rhythm_scope: str | None = None,
     numbers_only: bool = False,
 ) -> Dashboard:
     """The dashboard for a building and one of its floors (the first ones by default).
@@ -294,7 +409,7 @@ def dashboard_get(
         building=building, floor=floor, now=now, zone=zone, fetched=fetched
     )
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
-    chart = heatmap = None
+    chart = heatmap = rhythm = None
     if not numbers_only:
         chart = _chart(
             building=building,
@@ -306,6 +421,15 @@ def dashboard_get(
             fetched=fetched,
         )
         heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
+        rhythm = _rhythm(
+            building=building,
+            floor=floor,
+            room=chosen_room,
+            scope=_rhythm_scope(rhythm_scope, chosen_room),
+            now=now,
+            zone=zone,
+            fetched=fetched,
+        )
     return Dashboard(
         buildings=buildings,
         site=site,
@@ -322,6 +446,7 @@ def dashboard_get(
         traffic=traffic,
         chart=chart,
         heatmap=heatmap,
+        rhythm=rhythm,
         freshness=Freshness.of(fetched),
     )
 
@@ -624,6 +749,96 @@ def _chart(
         times=tuple(moment.astimezone(zone) for moment in ordered),
         series=series,
     )
+
+
+def _rhythm(
+    *,
+    building: Building,
+    floor: Floor,
+    room: Room | None,
+    scope: str,
+    now: datetime,
+    zone: ZoneInfo,
+    fetched: list[Fetched[Any]],
+) -> WeeklyRhythm | None:
+    """The weekly rhythm of the building, the floor or the room.
+
+    Two queries cover every space of a building (its floors, and its rooms), over whole local
+    days up to last midnight: the same for every manager and every space until the day turns.
+    """
+    stop = day_start(moment=now, zone=zone)
+    first_day = stop.date() - timedelta(weeks=RHYTHM_WEEKS)
+    start = datetime.combine(first_day, clock_time.min, tzinfo=zone)
+    space: Building | Floor | Room
+    if scope == "room" and room is not None:
+        measurement, key, space = "room_occupancy", "room_id", room
+    else:
+        measurement, key = "floor_occupancy", "space_id"
+        space = floor if scope == "floor" else building
+        scope = "floor" if scope == "floor" else "building"
+    query = ReportingQuery(
+        measurement=measurement,
+        start=start,
+        stop=stop,
+        spaces=tuple(item.id for item in building.floors),
+        group_by=(key, "time"),
+        window=Window(every="1h", function="mean", timezone=zone.key),
+    )
+    rows = reporting_fetch(query=query, slot="rhythm", seconds=RHYTHM_SECONDS)
+    fetched.append(rows)
+    if rows.value is None:
+        return None
+    by_space = _values(rows.value, key, "mean")
+    if isinstance(space, Building):
+        values: dict[datetime, float | None] = defaultdict(float)
+        for series in by_space.values():
+            for moment, value in series.items():
+                if value is not None:
+                    values[moment] = (values[moment] or 0.0) + value
+    else:
+        values = dict(by_space.get(space.id, {}))
+    return WeeklyRhythm(
+        scope=scope,
+        space_id=space.id,
+        name=space.name,
+        capacity=space.capacity.max,
+        first_day=first_day,
+        last_day=stop.date() - timedelta(days=1),
+        days=weekly_rhythm_of(values=values, zone=zone, capacity=space.capacity.max),
+    )
+
+
+def weekly_rhythm_get(
+    *,
+    building_id: str | None,
+    floor_id: str | None,
+    room_id: str | None,
+    scope: str | None,
+) -> WeeklyRhythm | None:
+    """The weekly rhythm the dashboard shows, for download; None when Butlr has not answered
+    for it and no earlier answer is kept."""
+    topology = topology_fetch()
+    site, building = _chosen_building(topology.value, building_id)
+    if building is None or not building.floors:
+        return None
+    floor = building.floor(floor_id or "") or building.floors[0]
+    room = floor.room(room_id or "")
+    return _rhythm(
+        building=building,
+        floor=floor,
+        room=room,
+        scope=_rhythm_scope(scope, room),
+        now=timezone.now(),
+        zone=_zone(site.timezone if site else None),
+        fetched=[],
+    )
+
+
+def _rhythm_scope(scope: str | None, room: Room | None) -> str:
+    """The building's rhythm unless another was asked for; a chosen room's by default."""
+    if scope in RHYTHM_SCOPES and (scope != "room" or room is not None):
+        return scope
+    return "room" if room is not None else "building"
 
 
 def _values(rows: list[ReportingRow], key: str, function: str) -> SpaceValues:
