@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -33,12 +34,46 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 SpaceValues = dict[str, dict[datetime, float | None]]
 
 
+_EVERY_WORDS = {"5m": "5 minutes", "15m": "15 minutes", "1h": "hour", "6h": "6 hours"}
+
+
 @dataclass(frozen=True)
 class Range:
     name: str
     label: str
     every: str
     step: timedelta
+    # Whole local days, the last one included, for a range of chosen dates.
+    first_day: date | None = None
+    last_day: date | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label if self.first_day else self.label.lower()
+
+    @property
+    def query(self) -> str:
+        """The range as the dashboard's query string names it."""
+        chosen = {"range": self.name}
+        if self.first_day and self.last_day:
+            chosen |= {"start": self.first_day.isoformat(), "stop": self.last_day.isoformat()}
+        return urlencode(chosen)
+
+    @property
+    def slug(self) -> str:
+        if self.first_day and self.last_day:
+            return f"{self.first_day.isoformat()} to {self.last_day.isoformat()}"
+        return self.name
+
+    @property
+    def per(self) -> str:
+        return _EVERY_WORDS.get(self.every, self.every)
+
+    @property
+    def several_days(self) -> bool:
+        return self.name == "7d" or bool(
+            self.first_day and self.last_day and self.last_day > self.first_day
+        )
 
 
 RANGES = {
@@ -47,6 +82,31 @@ RANGES = {
     "7d": Range("7d", "Last 7 days", "1h", timedelta(hours=1)),
 }
 DEFAULT_RANGE = "today"
+CUSTOM_RANGE = "custom"
+CUSTOM_MAX_DAYS = 90
+# The window for a range of chosen dates, by its length in days (at most): Butlr's 1-minute
+# windows are for less than a day, and no series has more than 360 points.
+CUSTOM_WINDOWS = ((1, "5m"), (3, "15m"), (14, "1h"), (CUSTOM_MAX_DAYS, "6h"))
+
+
+def range_of(
+    *, name: str | None, first_day: date | None, last_day: date | None, today: date
+) -> Range:
+    """The chosen range: a named one, or whole days from ``first_day`` to ``last_day`` (up to
+    today) with a window that keeps the number of points bounded."""
+    if name != CUSTOM_RANGE or first_day is None or last_day is None:
+        return RANGES.get(name or "", RANGES[DEFAULT_RANGE])
+    last_day = min(last_day, today)
+    days = (last_day - first_day).days + 1
+    if days < 1 or days > CUSTOM_MAX_DAYS:
+        return RANGES[DEFAULT_RANGE]
+    every = next(every for most, every in CUSTOM_WINDOWS if days <= most)
+    if first_day == last_day:
+        label = first_day.strftime("%a %-d %b %Y")
+    else:
+        label = f"{first_day.strftime('%-d %b %Y')} to {last_day.strftime('%-d %b %Y')}"
+    step = timedelta(seconds=Window(every=every, function="max").seconds)
+    return Range(CUSTOM_RANGE, label, every, step, first_day, last_day)
 
 
 @dataclass(frozen=True)
@@ -375,6 +435,8 @@ def dashboard_get(
     floor_id: str | None = None,
     room_id: str | None = None,
     range_name: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
     rhythm_scope: str | None = None,
     numbers_only: bool = False,
 ) -> Dashboard:
@@ -384,11 +446,13 @@ def dashboard_get(
     refresh of its figures.
     """
     topology = topology_fetch()
-    chosen_range = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
     now = timezone.now()
     buildings = topology.value.buildings() if topology.value else []
     site, building = _chosen_building(topology.value, building_id)
     zone = _zone(site.timezone if site else None)
+    chosen_range = range_of(
+        name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
+    )
     if building is None or not building.floors:
         return Dashboard(
             buildings=buildings,
@@ -457,6 +521,8 @@ def floor_chart_get(
     floor_id: str | None,
     range_name: str | None,
     room_id: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> Chart | None:
     """The chart data of a floor and its rooms: what the dashboard draws, for download.
 
@@ -468,15 +534,19 @@ def floor_chart_get(
     if building is None or not building.floors:
         return None
     floor = building.floor(floor_id or "") or building.floors[0]
-    chosen = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
+    zone = _zone(site.timezone if site else None)
+    now = timezone.now()
+    chosen = range_of(
+        name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
+    )
     fetched: list[Fetched[Any]] = []
     chart = _chart(
         building=building,
         floor=floor,
         room=floor.room(room_id or ""),
         chosen=chosen,
-        now=timezone.now(),
-        zone=_zone(site.timezone if site else None),
+        now=now,
+        zone=zone,
         fetched=fetched,
     )
     if any(item.value is None for item in fetched):
@@ -490,11 +560,12 @@ def day_start(*, moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def window_floor(*, moment: datetime, zone: ZoneInfo, every: str) -> datetime:
-    """The start of the window of length ``every`` (1m, 5m or 1h) holding ``moment``."""
+    """The start of the window of length ``every`` (1m to 6h) holding ``moment``."""
     local = moment.astimezone(zone).replace(second=0, microsecond=0)
     minutes = Window(every=every, function="max").seconds // 60
     if minutes >= 60:
-        return local.replace(minute=0)
+        hours = minutes // 60
+        return local.replace(minute=0, hour=local.hour - local.hour % hours)
     return local.replace(minute=local.minute - local.minute % minutes)
 
 
@@ -553,7 +624,12 @@ def _series(
     """Per-window values over a range; only complete windows, so the query stays the same
     (and cached) until the next window closes."""
     stop = window_floor(moment=now, zone=zone, every=chosen.every)
-    if chosen.name == "today":
+    if chosen.first_day and chosen.last_day:
+        start = datetime.combine(chosen.first_day, clock_time.min, tzinfo=zone)
+        end = datetime.combine(chosen.last_day + timedelta(days=1), clock_time.min, tzinfo=zone)
+        stop = min(stop, end)
+        slot = f"custom:{chosen.first_day.isoformat()}:{chosen.last_day.isoformat()}"
+    elif chosen.name == "today":
         start = day_start(moment=now, zone=zone)
         slot = f"today:{start.date().isoformat()}"
     else:

@@ -25,10 +25,10 @@ class HtmxHttpRequest(HttpRequest):
 @manager_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The whole page, or only its figures for the page's refresh every minute."""
-    choice = DashboardChoiceForm(request.GET).choice()
-    board = dashboard_get(**choice, numbers_only=bool(request.htmx))
+    form = DashboardChoiceForm(request.GET)
+    board = dashboard_get(**form.choice(), numbers_only=bool(request.htmx))
     template = "occupancy/dashboard.html#numbers" if request.htmx else "occupancy/dashboard.html"
-    response = render(request, template, {"board": board})
+    response = render(request, template, {"board": board, "range_problem": form.problem})
     patch_vary_headers(response, ("HX-Request",))
     patch_cache_control(response, private=True, no_cache=True)
     return response
@@ -44,11 +44,13 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
         floor_id=choice["floor_id"],
         range_name=choice["range_name"],
         room_id=choice["room_id"],
+        first_day=choice["first_day"],
+        last_day=choice["last_day"],
     )
     if chart is None:
         return _unavailable()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = slugify(f"occupancy {chart.space_name} {chart.range.name}")
+    name = slugify(f"occupancy {chart.space_name} {chart.range.slug}")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
     # Room and floor names come from Butlr, where anyone who names a space may write them.

@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -444,3 +445,63 @@ def test_the_pickers_apply_at_once_and_keep_a_show_button(manager_client, fake_b
     assert html.count("data-apply-on-change") == 2
     assert '<button type="submit">Show</button>' in html
     assert '<select id="pick-focus" name="room">' in html
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "every", "points"),
+    [
+        ("2026-11-23", "2026-11-23", "5m", 108),  # today so far: 00:00 to 09:00
+        ("2026-11-20", "2026-11-22", "15m", 3 * 96),
+        ("2026-11-09", "2026-11-22", "1h", 14 * 24),
+        # Across the end of daylight saving time: 2143 hours up to 06:00 today, the last of
+        # its 6-hour windows cut short.
+        ("2026-08-26", "2026-11-23", "6h", 358),
+    ],
+)
+def test_a_range_of_chosen_dates_takes_a_window_fit_for_its_length(
+    manager_client, fake_butlr, start, stop, every, points
+):
+    fake_butlr.reporting_bodies.clear()
+    query = f"?range=custom&start={start}&stop={stop}"
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + query)
+        download = manager_client.get(CSV_URL + query)
+
+    board = response.context["board"]
+    assert (board.range.name, board.range.every) == ("custom", every)
+    chart_bodies = [
+        body
+        for body in fake_butlr.reporting_bodies
+        if body["window"]["every"] == every
+        and body["window"]["function"] == "mean"
+        # The weekly rhythm's hourly means, from four weeks ago.
+        and body["filter"]["start"] != "2026-10-26T05:00:00Z"
+    ]
+    assert chart_bodies
+    first = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo("America/Chicago"))
+    assert {body["filter"]["start"] for body in chart_bodies} == {
+        first.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    }
+    assert len(_chart_data(response)["times"]) == points
+    assert f"&amp;range=custom&amp;start={start}&amp;stop={stop}" in response.content.decode()
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert len(rows) == 1 + points
+    assert f"{start}-to-{stop}" in download["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("start=2026-08-01&stop=2026-11-22", "Choose at most 90 days."),
+        ("start=2026-11-22&stop=2026-11-01", "The last day comes before the first one."),
+        ("start=2026-11-22", "Choose the first and the last day to show."),
+        ("start=yesterday&stop=2026-11-22", "Enter the days as dates"),
+    ],
+)
+def test_chosen_dates_that_cannot_be_shown_say_why(manager_client, fake_butlr, query, problem):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + "?range=custom&" + query)
+
+    assert response.status_code == 200
+    assert response.context["board"].range.name == "today"
+    assert problem in _text(response)
