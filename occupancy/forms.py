@@ -1,4 +1,5 @@
-"""The dashboard's plain GET pickers: building, floor, room, time range and weekly rhythm."""
+"""The dashboard's plain GET pickers: building, floor, room, time range, the floor or room to
+compare with, and whose weekly rhythm."""
 
 from typing import Any
 
@@ -24,6 +25,7 @@ class DashboardChoiceForm(forms.Form):
     )
     start = forms.DateField(required=False)
     stop = forms.DateField(required=False)
+    compare = forms.CharField(required=False, max_length=64)
     rhythm = forms.ChoiceField(required=False, choices=[(scope, scope) for scope in RHYTHM_SCOPES])
 
     def clean(self) -> dict[str, Any]:
@@ -53,6 +55,7 @@ class DashboardChoiceForm(forms.Form):
             "first_day": data.get("start") if custom else None,
             "last_day": data.get("stop") if custom else None,
             "rhythm_scope": data.get("rhythm") or None,
+            "compare_id": data.get("compare") or None,
         }
 
     @property

@@ -415,6 +415,7 @@ class Dashboard:
     now: datetime
     # True when a room was chosen: its chart instead of its floor's.
     room_view: bool = False
+    compare: Floor | Room | None = None
     floors: tuple[SpaceCard, ...] = ()
     rooms: tuple[SpaceCard, ...] = ()
     summary: Summary | None = None
@@ -438,6 +439,7 @@ def dashboard_get(
     first_day: date | None = None,
     last_day: date | None = None,
     rhythm_scope: str | None = None,
+    compare_id: str | None = None,
     numbers_only: bool = False,
 ) -> Dashboard:
     """The dashboard for a building and one of its floors (the first ones by default).
@@ -474,6 +476,7 @@ def dashboard_get(
     )
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
     chart = heatmap = rhythm = None
+    compare = _compared(building, compare_id, chosen_room or floor)
     if not numbers_only:
         chart = _chart(
             building=building,
@@ -483,6 +486,7 @@ def dashboard_get(
             now=now,
             zone=zone,
             fetched=fetched,
+            compare=compare,
         )
         heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
         rhythm = _rhythm(
@@ -501,6 +505,7 @@ def dashboard_get(
         floor=floor,
         room=room,
         room_view=chosen_room is not None,
+        compare=compare,
         range=chosen_range,
         timezone=zone,
         now=now.astimezone(zone),
@@ -523,6 +528,7 @@ def floor_chart_get(
     room_id: str | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
+    compare_id: str | None = None,
 ) -> Chart | None:
     """The chart data of a floor and its rooms: what the dashboard draws, for download.
 
@@ -540,14 +546,16 @@ def floor_chart_get(
         name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
     )
     fetched: list[Fetched[Any]] = []
+    room = floor.room(room_id or "")
     chart = _chart(
         building=building,
         floor=floor,
-        room=floor.room(room_id or ""),
+        room=room,
         chosen=chosen,
         now=now,
         zone=zone,
         fetched=fetched,
+        compare=_compared(building, compare_id, room or floor),
     )
     if any(item.value is None for item in fetched):
         return None
@@ -771,8 +779,15 @@ def _chart(
     now: datetime,
     zone: ZoneInfo,
     fetched: list[Fetched[Any]],
+    compare: Floor | Room | None = None,
 ) -> Chart:
+    """The floor and its rooms, or the chosen room; with ``compare``, the floor or the room
+    beside the other floor or room, and nothing else."""
     floor_ids = tuple(item.id for item in building.floors)
+    # Rooms are asked for per floor: the same queries as each floor's own chart.
+    room_floors = [floor.id]
+    if isinstance(compare, Room) and compare.floor_id != floor.id:
+        room_floors.append(compare.floor_id)
     by_function: dict[str, tuple[SpaceValues, SpaceValues]] = {}
     for function in ("mean", "max"):
         floors = _series(
@@ -784,31 +799,36 @@ def _chart(
             now=now,
             zone=zone,
         )
-        rooms = _series(
-            measurement="room_occupancy",
-            key="room_id",
-            spaces=(floor.id,),
-            chosen=chosen,
-            function=function,
-            now=now,
-            zone=zone,
-        )
-        fetched += [item for item in (floors, rooms) if item]
+        fetched += [floors] if floors else []
+        room_values: SpaceValues = {}
+        for floor_id in room_floors:
+            rooms = _series(
+                measurement="room_occupancy",
+                key="room_id",
+                spaces=(floor_id,),
+                chosen=chosen,
+                function=function,
+                now=now,
+                zone=zone,
+            )
+            fetched += [rooms] if rooms else []
+            room_values |= _values(_rows(rooms) if rooms else [], "room_id", function)
         by_function[function] = (
             _values(_rows(floors) if floors else [], "space_id", function),
-            _values(_rows(rooms) if rooms else [], "room_id", function),
+            room_values,
         )
     times: set[datetime] = set()
     for floor_values, room_values in by_function.values():
         for values in (*floor_values.values(), *room_values.values()):
             times.update(values)
     ordered = tuple(sorted(times))
-    if room is not None:
-        spaces = [(room.id, room.name, 1)]
+    focus = (room.id, room.name, 1) if room else (floor.id, f"{floor.name} (whole floor)", 0)
+    if compare is not None:
+        spaces = [focus, _chart_space(compare)]
+    elif room is not None:
+        spaces = [focus]
     else:
-        spaces = [(floor.id, f"{floor.name} (whole floor)", 0)] + [
-            (item.id, item.name, 1) for item in floor.rooms
-        ]
+        spaces = [focus] + [(item.id, item.name, 1) for item in floor.rooms]
     series = tuple(
         ChartSeries(
             id=space_id,
@@ -818,13 +838,34 @@ def _chart(
         )
         for space_id, label, index in spaces
     )
+    name = room.name if room else floor.name
     return Chart(
-        space_name=room.name if room else floor.name,
+        space_name=f"{name} and {compare.name}" if compare else name,
         range=chosen,
         timezone=zone.key,
         times=tuple(moment.astimezone(zone) for moment in ordered),
         series=series,
     )
+
+
+def _chart_space(space: Floor | Room) -> tuple[str, str, int]:
+    if isinstance(space, Floor):
+        return space.id, f"{space.name} (whole floor)", 0
+    return space.id, space.name, 1
+
+
+def _compared(
+    building: Building, compare_id: str | None, focus: Floor | Room
+) -> Floor | Room | None:
+    """The floor or room of the building to chart beside the one in view, if another."""
+    if not compare_id or compare_id == focus.id:
+        return None
+    for floor in building.floors:
+        if floor.id == compare_id:
+            return floor
+        if room := floor.room(compare_id):
+            return room
+    return None
 
 
 def _rhythm(

@@ -46,6 +46,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
         room_id=choice["room_id"],
         first_day=choice["first_day"],
         last_day=choice["last_day"],
+        compare_id=choice["compare_id"],
     )
     if chart is None:
         return _unavailable()

@@ -505,3 +505,36 @@ def test_chosen_dates_that_cannot_be_shown_say_why(manager_client, fake_butlr, q
     assert response.status_code == 200
     assert response.context["board"].range.name == "today"
     assert problem in _text(response)
+
+
+def test_a_room_compared_with_a_room_on_another_floor_shares_the_chart(manager_client, fake_butlr):
+    query = f"?floor={FLOOR_1}&room={ROOM_B}&compare=room_lounge&range=24h"
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + query)
+        download = manager_client.get(CSV_URL + query)
+
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == ["Meeting room", "Lounge"]
+    first = datetime.fromtimestamp(chart["times"][0], tz=UTC)
+    assert chart["series"][0]["max"][0] == fake_value(ROOM_B, first, "max")
+    assert chart["series"][1]["mean"][0] == fake_value("room_lounge", first, "mean")
+    assert "Meeting room and Lounge: last 24 hours" in _text(response)
+    assert '<option value="room_lounge" selected>Lounge</option>' in _text(response)
+    header = next(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Time", "Meeting room mean", "Meeting room max", "Lounge mean", "Lounge max"]
+
+
+def test_a_floor_compared_with_another_floor(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + f"?floor={FLOOR_1}&compare={FLOOR_2}&range=7d")
+        alone = manager_client.get(URL + f"?floor={FLOOR_1}&compare={FLOOR_1}&range=7d")
+
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == [
+        "Ground floor (whole floor)",
+        "Second floor (whole floor)",
+    ]
+    first = datetime.fromtimestamp(chart["times"][0], tz=UTC)
+    assert chart["series"][1]["mean"][0] == fake_value(FLOOR_2, first, "mean")
+    # A floor beside itself is just the floor's own chart.
+    assert len(_chart_data(alone)["series"]) == 3
