@@ -64,13 +64,30 @@
   }
 
   // A choice in the pickers applies at once; their "Show" buttons stay for pages without
-  // this script.
+  // this script, and for chosen dates: a date being typed is not a choice yet.
   function applyOnChange() {
     document.querySelectorAll("form[data-apply-on-change]").forEach(function (form) {
+      var range = form.querySelector("select[name=range]");
+      var start = form.querySelector("input[name=start]");
+      var stop = form.querySelector("input[name=stop]");
       form.addEventListener("change", function (event) {
-        if (event.target.matches("select, input[type=date]") && form.checkValidity()) {
-          form.submit();
+        var target = event.target;
+        if (target.matches("input[type=date]")) {
+          if (range) {
+            range.value = "custom";
+          }
+          return;
         }
+        if (!target.matches("select")) {
+          return;
+        }
+        if (target === range && range.value === "custom" && start && stop) {
+          if (!start.value || !stop.value) {
+            (start.value ? stop : start).focus();
+            return;
+          }
+        }
+        form.submit();
       });
     });
   }
