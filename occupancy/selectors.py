@@ -488,7 +488,6 @@ def dashboard_get(
             fetched=fetched,
             compare=compare,
         )
-        heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
         rhythm = _rhythm(
             building=building,
             floor=floor,
@@ -498,6 +497,9 @@ def dashboard_get(
             zone=zone,
             fetched=fetched,
         )
+        # Last: a failed heatmap says so itself, and the pause it starts must not take the
+        # figures above with it.
+        heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
     return Dashboard(
         buildings=buildings,
         site=site,
