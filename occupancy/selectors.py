@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -22,9 +23,18 @@ from occupancy.services import Fetched, detections_fetch, reporting_fetch, topol
 QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
 HEATMAP_SIZE = 10
+# The weekly rhythm: typical occupancy per hour of the week over the last four whole weeks,
+# asked once per building every few hours and shared by every manager.
+RHYTHM_WEEKS = 4
+RHYTHM_SECONDS = 6 * 3600
+RHYTHM_SCOPES = ("building", "floor", "room")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Each space's value per window start.
 SpaceValues = dict[str, dict[datetime, float | None]]
+
+
+_EVERY_WORDS = {"5m": "5 minutes", "15m": "15 minutes", "1h": "hour", "6h": "6 hours"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,37 @@ class Range:
     label: str
     every: str
     step: timedelta
+    # Whole local days, the last one included, for a range of chosen dates.
+    first_day: date | None = None
+    last_day: date | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label if self.first_day else self.label.lower()
+
+    @property
+    def query(self) -> str:
+        """The range as the dashboard's query string names it."""
+        chosen = {"range": self.name}
+        if self.first_day and self.last_day:
+            chosen |= {"start": self.first_day.isoformat(), "stop": self.last_day.isoformat()}
+        return urlencode(chosen)
+
+    @property
+    def slug(self) -> str:
+        if self.first_day and self.last_day:
+            return f"{self.first_day.isoformat()} to {self.last_day.isoformat()}"
+        return self.name
+
+    @property
+    def per(self) -> str:
+        return _EVERY_WORDS.get(self.every, self.every)
+
+    @property
+    def several_days(self) -> bool:
+        return self.name == "7d" or bool(
+            self.first_day and self.last_day and self.last_day > self.first_day
+        )
 
 
 RANGES = {
@@ -41,6 +82,31 @@ RANGES = {
     "7d": Range("7d", "Last 7 days", "1h", timedelta(hours=1)),
 }
 DEFAULT_RANGE = "today"
+CUSTOM_RANGE = "custom"
+CUSTOM_MAX_DAYS = 90
+# The window for a range of chosen dates, by its length in days (at most): Butlr's 1-minute
+# windows are for less than a day, and no series has more than 360 points.
+CUSTOM_WINDOWS = ((1, "5m"), (3, "15m"), (14, "1h"), (CUSTOM_MAX_DAYS, "6h"))
+
+
+def range_of(
+    *, name: str | None, first_day: date | None, last_day: date | None, today: date
+) -> Range:
+    """The chosen range: a named one, or whole days from ``first_day`` to ``last_day`` (up to
+    today) with a window that keeps the number of points bounded."""
+    if name != CUSTOM_RANGE or first_day is None or last_day is None:
+        return RANGES.get(name or "", RANGES[DEFAULT_RANGE])
+    last_day = min(last_day, today)
+    days = (last_day - first_day).days + 1
+    if days < 1 or days > CUSTOM_MAX_DAYS:
+        return RANGES[DEFAULT_RANGE]
+    every = next(every for most, every in CUSTOM_WINDOWS if days <= most)
+    if first_day == last_day:
+        label = first_day.strftime("%a %-d %b %Y")
+    else:
+        label = f"{first_day.strftime('%-d %b %Y')} to {last_day.strftime('%-d %b %Y')}"
+    step = timedelta(seconds=Window(every=every, function="max").seconds)
+    return Range(CUSTOM_RANGE, label, every, step, first_day, last_day)
 
 
 @dataclass(frozen=True)
@@ -89,6 +155,57 @@ class SpaceCard:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The building at a glance: who is in now, the busiest floor and room, today's peak."""
+
+    people: int | None
+    capacity: int | None
+    busiest_floor: SpaceCard | None
+    busiest_room: SpaceCard | None
+    peak: int | None
+    peak_at: datetime | None
+
+    @property
+    def utilization(self) -> int | None:
+        if self.people is None or not self.capacity:
+            return None
+        return math.floor(self.people / self.capacity * 100 + 0.5)
+
+
+def summary_of(
+    *,
+    capacity: int | None,
+    floors: Iterable[SpaceCard],
+    rooms: Iterable[SpaceCard],
+    floor_peaks: SpaceValues,
+) -> Summary:
+    """The building's figures from its floors' and rooms' cards and its floors' values per
+    window today: the building's peak is the busiest window's sum over its floors."""
+    floors, rooms = list(floors), list(rooms)
+    counted = [card.current for card in floors if card.current is not None]
+    totals: dict[datetime, float] = defaultdict(float)
+    for values in floor_peaks.values():
+        for moment, value in values.items():
+            if value is not None:
+                totals[moment] += value
+    peak_at = min(totals, key=lambda moment: (-totals[moment], moment)) if totals else None
+    return Summary(
+        people=sum(counted) if counted else None,
+        capacity=capacity,
+        busiest_floor=_busiest(floors),
+        busiest_room=_busiest(rooms),
+        peak=_people(totals[peak_at]) if peak_at else None,
+        peak_at=peak_at,
+    )
+
+
+def _busiest(cards: list[SpaceCard]) -> SpaceCard | None:
+    """The card with the most people now; nobody anywhere makes nothing the busiest."""
+    present = [card for card in cards if card.current]
+    return max(present, key=lambda card: card.current or 0, default=None)
+
+
+@dataclass(frozen=True)
 class ChartSeries:
     id: str
     label: str
@@ -100,7 +217,7 @@ class ChartSeries:
 class Chart:
     """A floor and its rooms over a range: the chart, its table and its CSV share it."""
 
-    floor_name: str
+    space_name: str
     range: Range
     timezone: str
     times: tuple[datetime, ...]
@@ -180,6 +297,113 @@ class Heatmap:
 
 
 @dataclass(frozen=True)
+class RhythmCell:
+    """Typical people in a space at one hour of the week (``day`` 0 is Monday)."""
+
+    day: int
+    hour: int
+    people: float | None
+    share: float | None = None
+    level: int = 0
+
+    @property
+    def busyness(self) -> str | None:
+        if self.share is None:
+            return None
+        if self.share < QUIET_BELOW:
+            return "quiet"
+        return "moderate" if self.share < BUSY_FROM else "busy"
+
+    @property
+    def day_name(self) -> str:
+        return WEEKDAYS[self.day]
+
+    @property
+    def hour_label(self) -> str:
+        return f"{self.hour:02d}:00"
+
+
+def _rhythm_level(share: float) -> int:
+    """A shade per busyness: two for quiet, two for moderate, one for busy."""
+    if share < QUIET_BELOW:
+        return 1 if share < QUIET_BELOW / 2 else 2
+    if share < BUSY_FROM:
+        return 3 if share < (QUIET_BELOW + BUSY_FROM) / 2 else 4
+    return 5
+
+
+@dataclass(frozen=True)
+class WeeklyRhythm:
+    """A space's week by hour (7 rows of 24 cells) in its building's local time."""
+
+    scope: str
+    space_id: str
+    name: str
+    capacity: int | None
+    first_day: date
+    last_day: date
+    days: tuple[tuple[RhythmCell, ...], ...]
+
+    @property
+    def hours(self) -> list[str]:
+        return [f"{hour:02d}:00" for hour in range(24)]
+
+    @property
+    def busiest(self) -> RhythmCell | None:
+        known = [cell for row in self.days for cell in row if cell.people is not None]
+        return max(known, key=lambda cell: cell.people or 0.0, default=None)
+
+    @property
+    def quietest(self) -> RhythmCell | None:
+        known = [cell for row in self.days for cell in row if cell.people is not None]
+        return min(known, key=lambda cell: cell.people or 0.0, default=None)
+
+    def header(self) -> list[str]:
+        return ["Day", *self.hours]
+
+    def rows(self) -> list[list[str | float]]:
+        return [
+            [WEEKDAYS[index], *("" if cell.people is None else cell.people for cell in row)]
+            for index, row in enumerate(self.days)
+        ]
+
+
+def weekly_rhythm_of(
+    *, values: dict[datetime, float | None], zone: ZoneInfo, capacity: int | None
+) -> tuple[tuple[RhythmCell, ...], ...]:
+    """Each hour of the week's typical people from hourly values, in ``zone``'s wall time.
+
+    The values of one local date and hour are averaged first, so the hour the clocks repeat
+    in autumn counts once for its day, and the hour skipped in spring is simply missing;
+    then each hour of the week is the mean over the days that had it.
+    """
+    by_day_hour: dict[tuple[date, int], list[float]] = defaultdict(list)
+    for moment, value in values.items():
+        if value is None:
+            continue
+        local = moment.astimezone(zone)
+        by_day_hour[local.date(), local.hour].append(value)
+    by_week_hour: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for (local_day, hour), readings in by_day_hour.items():
+        by_week_hour[local_day.weekday(), hour].append(sum(readings) / len(readings))
+    typical = {
+        key: round(sum(readings) / len(readings), 1) for key, readings in by_week_hour.items()
+    }
+    top = max(typical.values(), default=0.0)
+    days = []
+    for day in range(7):
+        row = []
+        for hour in range(24):
+            people = typical.get((day, hour))
+            share = people / capacity if people is not None and capacity else None
+            relative = share if share is not None else (people / top if people and top else 0)
+            level = 0 if not people else _rhythm_level(relative)
+            row.append(RhythmCell(day=day, hour=hour, people=people, share=share, level=level))
+        days.append(tuple(row))
+    return tuple(days)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     buildings: list[tuple[Site, Building]]
     site: Site | None
@@ -189,11 +413,16 @@ class Dashboard:
     range: Range
     timezone: ZoneInfo
     now: datetime
+    # True when a room was chosen: its chart instead of its floor's.
+    room_view: bool = False
+    compare: Floor | Room | None = None
     floors: tuple[SpaceCard, ...] = ()
     rooms: tuple[SpaceCard, ...] = ()
+    summary: Summary | None = None
     traffic: Traffic | None = None
     chart: Chart | None = None
     heatmap: Heatmap | None = None
+    rhythm: WeeklyRhythm | None = None
     freshness: Freshness = field(default_factory=Freshness)
 
     @property
@@ -207,6 +436,10 @@ def dashboard_get(
     floor_id: str | None = None,
     room_id: str | None = None,
     range_name: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    rhythm_scope: str | None = None,
+    compare_id: str | None = None,
     numbers_only: bool = False,
 ) -> Dashboard:
     """The dashboard for a building and one of its floors (the first ones by default).
@@ -215,11 +448,13 @@ def dashboard_get(
     refresh of its figures.
     """
     topology = topology_fetch()
-    chosen_range = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
     now = timezone.now()
     buildings = topology.value.buildings() if topology.value else []
     site, building = _chosen_building(topology.value, building_id)
     zone = _zone(site.timezone if site else None)
+    chosen_range = range_of(
+        name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
+    )
     if building is None or not building.floors:
         return Dashboard(
             buildings=buildings,
@@ -233,15 +468,37 @@ def dashboard_get(
             freshness=Freshness.of([topology]),
         )
     floor = building.floor(floor_id or "") or building.floors[0]
-    room = floor.room(room_id or "") or _heatmap_room(floor)
+    chosen_room = floor.room(room_id or "")
+    room = chosen_room or _heatmap_room(floor)
     fetched: list[Fetched[Any]] = [topology]
-    floors, rooms = _cards(building=building, floor=floor, now=now, zone=zone, fetched=fetched)
+    floors, rooms, summary = _cards(
+        building=building, floor=floor, now=now, zone=zone, fetched=fetched
+    )
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
-    chart = heatmap = None
+    chart = heatmap = rhythm = None
+    compare = _compared(building, compare_id, chosen_room or floor)
     if not numbers_only:
         chart = _chart(
-            building=building, floor=floor, chosen=chosen_range, now=now, zone=zone, fetched=fetched
+            building=building,
+            floor=floor,
+            room=chosen_room,
+            chosen=chosen_range,
+            now=now,
+            zone=zone,
+            fetched=fetched,
+            compare=compare,
         )
+        rhythm = _rhythm(
+            building=building,
+            floor=floor,
+            room=chosen_room,
+            scope=_rhythm_scope(rhythm_scope, chosen_room),
+            now=now,
+            zone=zone,
+            fetched=fetched,
+        )
+        # Last: a failed heatmap says so itself, and the pause it starts must not take the
+        # figures above with it.
         heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
     return Dashboard(
         buildings=buildings,
@@ -249,20 +506,31 @@ def dashboard_get(
         building=building,
         floor=floor,
         room=room,
+        room_view=chosen_room is not None,
+        compare=compare,
         range=chosen_range,
         timezone=zone,
         now=now.astimezone(zone),
         floors=floors,
         rooms=rooms,
+        summary=summary,
         traffic=traffic,
         chart=chart,
         heatmap=heatmap,
+        rhythm=rhythm,
         freshness=Freshness.of(fetched),
     )
 
 
 def floor_chart_get(
-    *, building_id: str | None, floor_id: str | None, range_name: str | None
+    *,
+    building_id: str | None,
+    floor_id: str | None,
+    range_name: str | None,
+    room_id: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    compare_id: str | None = None,
 ) -> Chart | None:
     """The chart data of a floor and its rooms: what the dashboard draws, for download.
 
@@ -274,15 +542,22 @@ def floor_chart_get(
     if building is None or not building.floors:
         return None
     floor = building.floor(floor_id or "") or building.floors[0]
-    chosen = RANGES.get(range_name or "", RANGES[DEFAULT_RANGE])
+    zone = _zone(site.timezone if site else None)
+    now = timezone.now()
+    chosen = range_of(
+        name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
+    )
     fetched: list[Fetched[Any]] = []
+    room = floor.room(room_id or "")
     chart = _chart(
         building=building,
         floor=floor,
+        room=room,
         chosen=chosen,
-        now=timezone.now(),
-        zone=_zone(site.timezone if site else None),
+        now=now,
+        zone=zone,
         fetched=fetched,
+        compare=_compared(building, compare_id, room or floor),
     )
     if any(item.value is None for item in fetched):
         return None
@@ -295,11 +570,12 @@ def day_start(*, moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def window_floor(*, moment: datetime, zone: ZoneInfo, every: str) -> datetime:
-    """The start of the window of length ``every`` (1m, 5m or 1h) holding ``moment``."""
+    """The start of the window of length ``every`` (1m to 6h) holding ``moment``."""
     local = moment.astimezone(zone).replace(second=0, microsecond=0)
     minutes = Window(every=every, function="max").seconds // 60
     if minutes >= 60:
-        return local.replace(minute=0)
+        hours = minutes // 60
+        return local.replace(minute=0, hour=local.hour - local.hour % hours)
     return local.replace(minute=local.minute - local.minute % minutes)
 
 
@@ -358,7 +634,12 @@ def _series(
     """Per-window values over a range; only complete windows, so the query stays the same
     (and cached) until the next window closes."""
     stop = window_floor(moment=now, zone=zone, every=chosen.every)
-    if chosen.name == "today":
+    if chosen.first_day and chosen.last_day:
+        start = datetime.combine(chosen.first_day, clock_time.min, tzinfo=zone)
+        end = datetime.combine(chosen.last_day + timedelta(days=1), clock_time.min, tzinfo=zone)
+        stop = min(stop, end)
+        slot = f"custom:{chosen.first_day.isoformat()}:{chosen.last_day.isoformat()}"
+    elif chosen.name == "today":
         start = day_start(moment=now, zone=zone)
         slot = f"today:{start.date().isoformat()}"
     else:
@@ -396,14 +677,15 @@ def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetim
 
 def _cards(
     *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
-) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...]]:
+) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...], Summary]:
     floor_ids = tuple(item.id for item in building.floors)
     today = RANGES["today"]
     floors_now = _current(
         measurement="floor_occupancy", key="space_id", spaces=floor_ids, now=now, zone=zone
     )
+    # Every room of the building, for the busiest one: the same single call as one floor's.
     rooms_now = _current(
-        measurement="room_occupancy", key="room_id", spaces=(floor.id,), now=now, zone=zone
+        measurement="room_occupancy", key="room_id", spaces=floor_ids, now=now, zone=zone
     )
     floors_today = _series(
         measurement="floor_occupancy",
@@ -424,11 +706,12 @@ def _cards(
         zone=zone,
     )
     fetched += [item for item in (floors_now, rooms_now, floors_today, rooms_today) if item]
+    floor_today_rows = _rows(floors_today) if floors_today else []
     floor_cards = _space_cards(
         spaces=building.floors,
         kind="floor",
         now_rows=_rows(floors_now),
-        today_rows=_rows(floors_today) if floors_today else [],
+        today_rows=floor_today_rows,
         key="space_id",
         zone=zone,
     )
@@ -440,7 +723,23 @@ def _cards(
         key="room_id",
         zone=zone,
     )
-    return floor_cards, room_cards
+    building_rooms = _space_cards(
+        spaces=[room for item in building.floors for room in item.rooms],
+        kind="room",
+        now_rows=_rows(rooms_now),
+        today_rows=[],
+        key="room_id",
+        zone=zone,
+    )
+    summary = summary_of(
+        capacity=building.capacity.max,
+        floors=floor_cards,
+        rooms=building_rooms,
+        floor_peaks=_values(floor_today_rows, "space_id", "max"),
+    )
+    if summary.peak_at is not None:
+        summary = replace(summary, peak_at=summary.peak_at.astimezone(zone))
+    return floor_cards, room_cards, summary
 
 
 def _space_cards(
@@ -477,12 +776,20 @@ def _chart(
     *,
     building: Building,
     floor: Floor,
+    room: Room | None,
     chosen: Range,
     now: datetime,
     zone: ZoneInfo,
     fetched: list[Fetched[Any]],
+    compare: Floor | Room | None = None,
 ) -> Chart:
+    """The floor and its rooms, or the chosen room; with ``compare``, the floor or the room
+    beside the other floor or room, and nothing else."""
     floor_ids = tuple(item.id for item in building.floors)
+    # Rooms are asked for per floor: the same queries as each floor's own chart.
+    room_floors = [floor.id]
+    if isinstance(compare, Room) and compare.floor_id != floor.id:
+        room_floors.append(compare.floor_id)
     by_function: dict[str, tuple[SpaceValues, SpaceValues]] = {}
     for function in ("mean", "max"):
         floors = _series(
@@ -494,28 +801,36 @@ def _chart(
             now=now,
             zone=zone,
         )
-        rooms = _series(
-            measurement="room_occupancy",
-            key="room_id",
-            spaces=(floor.id,),
-            chosen=chosen,
-            function=function,
-            now=now,
-            zone=zone,
-        )
-        fetched += [item for item in (floors, rooms) if item]
+        fetched += [floors] if floors else []
+        room_values: SpaceValues = {}
+        for floor_id in room_floors:
+            rooms = _series(
+                measurement="room_occupancy",
+                key="room_id",
+                spaces=(floor_id,),
+                chosen=chosen,
+                function=function,
+                now=now,
+                zone=zone,
+            )
+            fetched += [rooms] if rooms else []
+            room_values |= _values(_rows(rooms) if rooms else [], "room_id", function)
         by_function[function] = (
             _values(_rows(floors) if floors else [], "space_id", function),
-            _values(_rows(rooms) if rooms else [], "room_id", function),
+            room_values,
         )
     times: set[datetime] = set()
     for floor_values, room_values in by_function.values():
         for values in (*floor_values.values(), *room_values.values()):
             times.update(values)
     ordered = tuple(sorted(times))
-    spaces = [(floor.id, f"{floor.name} (whole floor)", 0)] + [
-        (room.id, room.name, 1) for room in floor.rooms
-    ]
+    focus = (room.id, room.name, 1) if room else (floor.id, f"{floor.name} (whole floor)", 0)
+    if compare is not None:
+        spaces = [focus, _chart_space(compare)]
+    elif room is not None:
+        spaces = [focus]
+    else:
+        spaces = [focus] + [(item.id, item.name, 1) for item in floor.rooms]
     series = tuple(
         ChartSeries(
             id=space_id,
@@ -525,13 +840,124 @@ def _chart(
         )
         for space_id, label, index in spaces
     )
+    name = room.name if room else floor.name
     return Chart(
-        floor_name=floor.name,
+        space_name=f"{name} and {compare.name}" if compare else name,
         range=chosen,
         timezone=zone.key,
         times=tuple(moment.astimezone(zone) for moment in ordered),
         series=series,
     )
+
+
+def _chart_space(space: Floor | Room) -> tuple[str, str, int]:
+    if isinstance(space, Floor):
+        return space.id, f"{space.name} (whole floor)", 0
+    return space.id, space.name, 1
+
+
+def _compared(
+    building: Building, compare_id: str | None, focus: Floor | Room
+) -> Floor | Room | None:
+    """The floor or room of the building to chart beside the one in view, if another."""
+    if not compare_id or compare_id == focus.id:
+        return None
+    for floor in building.floors:
+        if floor.id == compare_id:
+            return floor
+        if room := floor.room(compare_id):
+            return room
+    return None
+
+
+def _rhythm(
+    *,
+    building: Building,
+    floor: Floor,
+    room: Room | None,
+    scope: str,
+    now: datetime,
+    zone: ZoneInfo,
+    fetched: list[Fetched[Any]],
+) -> WeeklyRhythm | None:
+    """The weekly rhythm of the building, the floor or the room.
+
+    Two queries cover every space of a building (its floors, and its rooms), over whole local
+    days up to last midnight: the same for every manager and every space until the day turns.
+    """
+    stop = day_start(moment=now, zone=zone)
+    first_day = stop.date() - timedelta(weeks=RHYTHM_WEEKS)
+    start = datetime.combine(first_day, clock_time.min, tzinfo=zone)
+    space: Building | Floor | Room
+    if scope == "room" and room is not None:
+        measurement, key, space = "room_occupancy", "room_id", room
+    else:
+        measurement, key = "floor_occupancy", "space_id"
+        space = floor if scope == "floor" else building
+        scope = "floor" if scope == "floor" else "building"
+    query = ReportingQuery(
+        measurement=measurement,
+        start=start,
+        stop=stop,
+        spaces=tuple(item.id for item in building.floors),
+        group_by=(key, "time"),
+        window=Window(every="1h", function="mean", timezone=zone.key),
+    )
+    rows = reporting_fetch(query=query, slot="rhythm", seconds=RHYTHM_SECONDS)
+    fetched.append(rows)
+    if rows.value is None:
+        return None
+    by_space = _values(rows.value, key, "mean")
+    if isinstance(space, Building):
+        values: dict[datetime, float | None] = defaultdict(float)
+        for series in by_space.values():
+            for moment, value in series.items():
+                if value is not None:
+                    values[moment] = (values[moment] or 0.0) + value
+    else:
+        values = dict(by_space.get(space.id, {}))
+    return WeeklyRhythm(
+        scope=scope,
+        space_id=space.id,
+        name=space.name,
+        capacity=space.capacity.max,
+        first_day=first_day,
+        last_day=stop.date() - timedelta(days=1),
+        days=weekly_rhythm_of(values=values, zone=zone, capacity=space.capacity.max),
+    )
+
+
+def weekly_rhythm_get(
+    *,
+    building_id: str | None,
+    floor_id: str | None,
+    room_id: str | None,
+    scope: str | None,
+) -> WeeklyRhythm | None:
+    """The weekly rhythm the dashboard shows, for download; None when Butlr has not answered
+    for it and no earlier answer is kept."""
+    topology = topology_fetch()
+    site, building = _chosen_building(topology.value, building_id)
+    if building is None or not building.floors:
+        return None
+    floor = building.floor(floor_id or "") or building.floors[0]
+    room = floor.room(room_id or "")
+    return _rhythm(
+        building=building,
+        floor=floor,
+        room=room,
+        scope=_rhythm_scope(scope, room),
+        now=timezone.now(),
+        zone=_zone(site.timezone if site else None),
+        fetched=[],
+    )
+
+
+def _rhythm_scope(scope: str | None, room: Room | None) -> str:
+    """The building's rhythm unless another was asked for; a chosen room's by default."""
+    if scope in RHYTHM_SCOPES and (scope != "room" or room is not None):
+        return scope
+    return "room" if room is not None else "building"
 
 
 def _values(rows: list[ReportingRow], key: str, function: str) -> SpaceValues:

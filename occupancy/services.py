@@ -79,8 +79,10 @@ def topology_fetch() -> Fetched[Topology]:
     )
 
 
-def reporting_fetch(*, query: ReportingQuery, slot: str) -> Fetched[list[ReportingRow]]:
-    """Rows of one reporting query, cached for the length of its window.
+def reporting_fetch(
+    *, query: ReportingQuery, slot: str, seconds: int | None = None
+) -> Fetched[list[ReportingRow]]:
+    """Rows of one reporting query, cached for the length of its window or for ``seconds``.
 
     Callers align start and stop to window boundaries, so every manager watching the same
     floor within a window asks the same query and shares one answer. ``slot`` names what
@@ -92,7 +94,7 @@ def reporting_fetch(*, query: ReportingQuery, slot: str) -> Fetched[list[Reporti
     return _fetch(
         key=f"occupancy:reporting:{_digest(body)}",
         last_good_key=f"occupancy:last-good:reporting:{_digest(identity)}",
-        seconds=query.window.seconds if query.window else 60,
+        seconds=seconds or (query.window.seconds if query.window else 60),
         call=lambda: ButlrClient().reporting(query),
     )
 

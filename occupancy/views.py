@@ -11,7 +11,7 @@ from django_htmx.middleware import HtmxDetails
 
 from occupancy.forms import DashboardChoiceForm
 from occupancy.roles import manager_required
-from occupancy.selectors import dashboard_get, floor_chart_get
+from occupancy.selectors import dashboard_get, floor_chart_get, weekly_rhythm_get
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,10 +25,10 @@ class HtmxHttpRequest(HttpRequest):
 @manager_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The whole page, or only its figures for the page's refresh every minute."""
-    choice = DashboardChoiceForm(request.GET).choice()
-    board = dashboard_get(**choice, numbers_only=bool(request.htmx))
+    form = DashboardChoiceForm(request.GET)
+    board = dashboard_get(**form.choice(), numbers_only=bool(request.htmx))
     template = "occupancy/dashboard.html#numbers" if request.htmx else "occupancy/dashboard.html"
-    response = render(request, template, {"board": board})
+    response = render(request, template, {"board": board, "range_problem": form.problem})
     patch_vary_headers(response, ("HX-Request",))
     patch_cache_control(response, private=True, no_cache=True)
     return response
@@ -43,17 +43,15 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
         building_id=choice["building_id"],
         floor_id=choice["floor_id"],
         range_name=choice["range_name"],
+        room_id=choice["room_id"],
+        first_day=choice["first_day"],
+        last_day=choice["last_day"],
+        compare_id=choice["compare_id"],
     )
     if chart is None:
-        response = HttpResponse(
-            "Occupancy figures are unavailable right now; please try again in a minute.\n",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "60"
-        return response
+        return _unavailable()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = slugify(f"occupancy {chart.floor_name} {chart.range.name}")
+    name = slugify(f"occupancy {chart.space_name} {chart.range.slug}")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
     # Room and floor names come from Butlr, where anyone who names a space may write them.
@@ -61,6 +59,40 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     for moment, values in chart.rows():
         writer.writerow([moment.isoformat(), *("" if value is None else value for value in values)])
     patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_GET
+@manager_required
+def weekly_csv(request: HttpRequest) -> HttpResponse:
+    """The weekly rhythm as shown: a row per day of the week, a column per hour."""
+    choice = DashboardChoiceForm(request.GET).choice()
+    rhythm = weekly_rhythm_get(
+        building_id=choice["building_id"],
+        floor_id=choice["floor_id"],
+        room_id=choice["room_id"],
+        scope=choice["rhythm_scope"],
+    )
+    if rhythm is None:
+        return _unavailable()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = slugify(f"weekly occupancy {rhythm.name} {rhythm.last_day.isoformat()}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(rhythm.header())
+    for row in rhythm.rows():
+        writer.writerow([_inert(value) if isinstance(value, str) else value for value in row])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _unavailable() -> HttpResponse:
+    response = HttpResponse(
+        "Occupancy figures are unavailable right now; please try again in a minute.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "60"
     return response
 
 

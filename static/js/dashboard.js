@@ -1,5 +1,6 @@
-/* The occupancy dashboard's chart: draws the numbers of the json_script element with uPlot.
-   The page works without it: the same numbers are in the table and the CSV download. */
+/* The occupancy dashboard's chart, drawn with uPlot from the json_script element's numbers,
+   and its pickers, which apply a choice at once. The page works without it: the same numbers
+   are in the table and the CSV download, and the pickers have a "Show" button. */
 (function () {
   "use strict";
 
@@ -62,9 +63,43 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // A choice in the pickers applies at once; their "Show" buttons stay for pages without
+  // this script, and for chosen dates: a date being typed is not a choice yet.
+  function applyOnChange() {
+    document.querySelectorAll("form[data-apply-on-change]").forEach(function (form) {
+      var range = form.querySelector("select[name=range]");
+      var start = form.querySelector("input[name=start]");
+      var stop = form.querySelector("input[name=stop]");
+      form.addEventListener("change", function (event) {
+        var target = event.target;
+        if (target.matches("input[type=date]")) {
+          if (range) {
+            range.value = "custom";
+          }
+          return;
+        }
+        if (!target.matches("select")) {
+          return;
+        }
+        if (target === range && range.value === "custom" && start && stop) {
+          if (!start.value || !stop.value) {
+            (start.value ? stop : start).focus();
+            return;
+          }
+        }
+        form.submit();
+      });
+    });
+  }
+
+  function ready() {
+    applyOnChange();
     start();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();

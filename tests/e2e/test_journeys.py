@@ -5,6 +5,7 @@ dashboard."""
 import csv
 import re
 import time
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -165,6 +166,7 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     settings.BUTLR_RETRIES = 0
     tab = browse("desktop", **DESKTOP)
     page = tab.page
+    chart = page.locator("#occupancy-chart")
 
     sign_in(
         tab,
@@ -177,10 +179,57 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     figures = page.locator("#numbers .space-figure")
     expect(figures.first).to_have_text(re.compile(r"^\d+$"))
     expect(page.locator("#numbers")).not_to_contain_text("as of")
+    summary = page.locator(".building-summary")
+    expect(summary.get_by_role("heading", name=re.compile(r"at a glance$"))).to_be_visible()
+    expect(summary).to_contain_text(re.compile(r"In the building now\s*\d+ (people|person)"))
+    expect(summary).to_contain_text(re.compile(r"Today's peak\s*\d+ at \d{2}:\d{2}"))
+    rhythm = page.get_by_role("table", name=re.compile(r"^Typical people in .* by day and hour"))
+    expect(rhythm).to_be_visible()
+    expect(rhythm.locator("tbody tr")).to_have_count(7)
+    expect(rhythm.locator("tbody tr").first.locator("td")).to_have_count(24)
+    expect(page.locator(".rhythm-section")).to_contain_text(
+        re.compile(r"Usually busiest: \w+day \d{2}:00")
+    )
     tab.check("dashboard-today")
 
+    # A room card opens the room: its chart and its heatmap.
+    room_link = page.locator("#numbers .space-cards").nth(1).get_by_role("link").first
+    room_name = room_link.inner_text()
+    room_link.click()
+    expect(page.get_by_role("heading", name=f"{room_name}: today", level=2)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=f"Where people were in {room_name}, last hour")
+    ).to_be_visible()
+    expect(page.get_by_label("Room", exact=True)).to_have_value(re.compile(r"."))
+    tab.check("dashboard-room")
+
+    # A choice applies at once: another floor beside the room, without pressing "Show".
+    compare = page.get_by_label("Compare with")
+    other_floor = compare.locator("optgroup[label=Floors] option").nth(1).inner_text()
+    with page.expect_navigation():
+        compare.select_option(label=other_floor)
+    expect(
+        page.get_by_role("heading", name=f"{room_name} and {other_floor}: today")
+    ).to_be_visible()
+    # The chart's table (folded away) has the time, then a mean and a max for each.
+    expect(page.locator(".chart-table thead th")).to_have_count(5)
+
+    # Chosen dates: the range waits for both days, then "Show".
+    page.get_by_label("Chart", exact=True).select_option(label="Chosen dates")
+    expect(page.get_by_label("From", exact=True)).to_be_focused()
+    today = date.today()
+    page.get_by_label("From", exact=True).fill((today - timedelta(days=20)).isoformat())
+    page.get_by_label("To", exact=True).fill((today - timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(
+        page.get_by_role("heading", name=re.compile(rf"^{room_name} and .* to "))
+    ).to_be_visible()
+    expect(page.get_by_text("People per 6 hours", exact=False)).to_be_visible()
+    expect(chart.locator("canvas").first).to_be_visible()
+    tab.check("dashboard-chosen-dates")
+    page.goto("/dashboard/")
+
     ranges = page.get_by_role("navigation", name="Chart range")
-    chart = page.locator("#occupancy-chart")
     for label in ("Last 7 days", "Last 24 hours"):
         ranges.get_by_role("link", name=label).click()
         expect(ranges.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")

@@ -153,7 +153,7 @@ TOPOLOGY = {
 BUILDING = TOPOLOGY["sites"]["data"][0]["buildings"][0]
 # The fake's figures: "now" (the 1-minute medians' median) and a per-window value.
 NOW = {FLOOR_1: 18, FLOOR_2: 3, ROOM_A: 2, ROOM_B: 15, ROOM_C: 8}
-EVERY = {"1m": 60, "5m": 300, "1h": 3600}
+EVERY = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600}
 
 
 def fake_value(space, moment, function):

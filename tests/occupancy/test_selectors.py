@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from occupancy.selectors import SpaceCard, dashboard_get, day_start, window_floor
+from occupancy.selectors import SpaceCard, dashboard_get, day_start, summary_of, window_floor
 from tests.occupancy.conftest import FLOOR_1
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +132,35 @@ def test_the_last_24_hours_and_7_days_end_at_the_last_whole_window(fake_butlr):
         ("measurements", "start", "stop", "value", "spaces")
     }
     assert timedelta(hours=1) == week.times[1] - week.times[0]
+
+
+def _space(space_id, current, capacity=10, kind="room"):
+    return SpaceCard(id=space_id, name=space_id, kind=kind, capacity=capacity, current=current)
+
+
+def test_the_summary_adds_up_the_floors_and_names_the_busiest():
+    nine = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    ten = nine + timedelta(hours=1)
+    summary = summary_of(
+        capacity=50,
+        floors=[_space("f1", 12, 40, "floor"), _space("f2", None, 20, "floor"), _space("f3", 9)],
+        rooms=[_space("a", 3), _space("b", 7), _space("c", 7), _space("d", None)],
+        # The building's peak is the busiest window of the floors' sum, not each floor's own.
+        floor_peaks={"f1": {nine: 20, ten: 11}, "f2": {nine: 1, ten: 15}, "f3": {ten: None}},
+    )
+
+    assert (summary.people, summary.capacity, summary.utilization) == (21, 50, 42)
+    assert (summary.busiest_floor.id, summary.busiest_room.id) == ("f1", "b")
+    assert (summary.peak, summary.peak_at) == (26, ten)
+
+
+def test_an_empty_building_has_no_busiest_space_and_no_peak():
+    summary = summary_of(
+        capacity=None,
+        floors=[_space("f1", 0, kind="floor")],
+        rooms=[_space("a", 0)],
+        floor_peaks={},
+    )
+
+    assert (summary.people, summary.utilization) == (0, None)
+    assert (summary.busiest_floor, summary.busiest_room, summary.peak) == (None, None, None)

@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -396,3 +397,144 @@ def test_the_csv_keeps_room_names_that_look_like_formulas_as_text(
     # The figures stay plain numbers that a spreadsheet adds up.
     assert all(float(value) >= 0 for row in rows for value in row[1:] if value)
     assert not any(value.startswith("'") for row in rows for value in row)
+
+
+def test_the_summary_shows_the_building_at_a_glance(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    summary = response.context["board"].summary
+    # Ground floor 18 and Second floor 3, of the building's 200.
+    assert (summary.people, summary.utilization) == (21, 11)
+    assert (summary.busiest_floor.name, summary.busiest_room.name) == (
+        "Ground floor",
+        "Meeting room",
+    )
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    windows = [start + timedelta(minutes=5 * i) for i in range(12 * 9)]
+    totals = [sum(fake_value(f, moment, "max") for f in (FLOOR_1, FLOOR_2)) for moment in windows]
+    assert summary.peak == max(totals)
+    assert summary.peak_at == windows[totals.index(max(totals))]
+    assert summary.peak_at.utcoffset() == timedelta(hours=-6)
+    text = _text(response)
+    assert "In the building now</dt><dd>21 people" in text
+    assert "11 % of 200" in text
+    assert "Busiest room now</dt><dd>Meeting room (15)" in text
+
+
+def test_a_room_card_opens_that_rooms_chart_and_heatmap(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        floor_page = manager_client.get(URL + "?range=24h")
+        room_link = f"?building=building_tower&amp;floor={FLOOR_1}&amp;room={ROOM_B}&amp;range=24h"
+        assert f'<a href="{room_link}">Meeting room</a>' in floor_page.content.decode()
+        response = manager_client.get(URL + room_link.replace("&amp;", "&"))
+        download = manager_client.get(CSV_URL + room_link.replace("&amp;", "&"))
+
+    board = response.context["board"]
+    assert (board.room_view, board.room.id, board.heatmap.room.id) == (True, ROOM_B, ROOM_B)
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == ["Meeting room"]
+    assert "Meeting room: last 24 hours" in _text(response)
+    header = next(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Time", "Meeting room mean", "Meeting room max"]
+
+
+def test_the_pickers_apply_at_once_and_keep_a_show_button(manager_client, fake_butlr):
+    html = _text(manager_client.get(URL))
+
+    assert html.count("data-apply-on-change") == 2
+    assert '<button type="submit">Show</button>' in html
+    assert '<select id="pick-focus" name="room">' in html
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "every", "points"),
+    [
+        ("2026-11-23", "2026-11-23", "5m", 108),  # today so far: 00:00 to 09:00
+        ("2026-11-20", "2026-11-22", "15m", 3 * 96),
+        ("2026-11-09", "2026-11-22", "1h", 14 * 24),
+        # Across the end of daylight saving time: 2143 hours up to 06:00 today, the last of
+        # its 6-hour windows cut short.
+        ("2026-08-26", "2026-11-23", "6h", 358),
+    ],
+)
+def test_a_range_of_chosen_dates_takes_a_window_fit_for_its_length(
+    manager_client, fake_butlr, start, stop, every, points
+):
+    fake_butlr.reporting_bodies.clear()
+    query = f"?range=custom&start={start}&stop={stop}"
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + query)
+        download = manager_client.get(CSV_URL + query)
+
+    board = response.context["board"]
+    assert (board.range.name, board.range.every) == ("custom", every)
+    chart_bodies = [
+        body
+        for body in fake_butlr.reporting_bodies
+        if body["window"]["every"] == every
+        and body["window"]["function"] == "mean"
+        # The weekly rhythm's hourly means, from four weeks ago.
+        and body["filter"]["start"] != "2026-10-26T05:00:00Z"
+    ]
+    assert chart_bodies
+    first = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo("America/Chicago"))
+    assert {body["filter"]["start"] for body in chart_bodies} == {
+        first.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    }
+    assert len(_chart_data(response)["times"]) == points
+    assert f"&amp;range=custom&amp;start={start}&amp;stop={stop}" in response.content.decode()
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert len(rows) == 1 + points
+    assert f"{start}-to-{stop}" in download["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("start=2026-08-01&stop=2026-11-22", "Choose at most 90 days."),
+        ("start=2026-11-22&stop=2026-11-01", "The last day comes before the first one."),
+        ("start=2026-11-22", "Choose the first and the last day to show."),
+        ("start=yesterday&stop=2026-11-22", "Enter the days as dates"),
+    ],
+)
+def test_chosen_dates_that_cannot_be_shown_say_why(manager_client, fake_butlr, query, problem):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + "?range=custom&" + query)
+
+    assert response.status_code == 200
+    assert response.context["board"].range.name == "today"
+    assert problem in _text(response)
+
+
+def test_a_room_compared_with_a_room_on_another_floor_shares_the_chart(manager_client, fake_butlr):
+    query = f"?floor={FLOOR_1}&room={ROOM_B}&compare=room_lounge&range=24h"
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + query)
+        download = manager_client.get(CSV_URL + query)
+
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == ["Meeting room", "Lounge"]
+    first = datetime.fromtimestamp(chart["times"][0], tz=UTC)
+    assert chart["series"][0]["max"][0] == fake_value(ROOM_B, first, "max")
+    assert chart["series"][1]["mean"][0] == fake_value("room_lounge", first, "mean")
+    assert "Meeting room and Lounge: last 24 hours" in _text(response)
+    assert '<option value="room_lounge" selected>Lounge</option>' in _text(response)
+    header = next(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Time", "Meeting room mean", "Meeting room max", "Lounge mean", "Lounge max"]
+
+
+def test_a_floor_compared_with_another_floor(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL + f"?floor={FLOOR_1}&compare={FLOOR_2}&range=7d")
+        alone = manager_client.get(URL + f"?floor={FLOOR_1}&compare={FLOOR_1}&range=7d")
+
+    chart = _chart_data(response)
+    assert [series["label"] for series in chart["series"]] == [
+        "Ground floor (whole floor)",
+        "Second floor (whole floor)",
+    ]
+    first = datetime.fromtimestamp(chart["times"][0], tz=UTC)
+    assert chart["series"][1]["mean"][0] == fake_value(FLOOR_2, first, "mean")
+    # A floor beside itself is just the floor's own chart.
+    assert len(_chart_data(alone)["series"]) == 3
