@@ -311,8 +311,6 @@ PUSH_SERVICE_HOSTS = env.list(
 BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE = env.str("BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE", default="call")
 # How long a notification's Open stays good: a call rings for 40 s.
 DOORBELL_OPEN_SECONDS = env.int("DOORBELL_OPEN_SECONDS", default=40)
-# Tell the panel the call was handled after an Open (ButterflyMX's undocumented v3 call).
-DOORBELL_CALL_HANDLED = env.bool("DOORBELL_CALL_HANDLED", default=False)
 
 # Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
 BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")

@@ -4,6 +4,7 @@ service), the notification's Open opens the right door once, and the doors page'
 shows a ring whose delivery was lost."""
 
 import json
+import re
 import time
 
 import pytest
@@ -323,3 +324,45 @@ def test_a_lost_delivery_still_shows_the_banner(foyer, bmx_sandbox, rosa_client)
         ],
     )
     assert open_url in text
+
+
+def test_the_service_worker_is_served_for_the_whole_site(client):
+    response = client.get("/sw.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    assert b"showNotification" in response.content
+
+
+def test_the_account_page_offers_notifications_and_lists_devices(foyer, client, resident, settings):
+    PushSubscription.objects.create(
+        user=resident,
+        endpoint=f"{foyer.url}/push/a",
+        p256dh="k",
+        auth="a",
+        label="Chrome on Android",
+    )
+    PushSubscription.objects.create(
+        user=UserFactory(), endpoint=f"{foyer.url}/push/b", p256dh="k", auth="a", label="Not mine"
+    )
+    client.force_login(resident)
+
+    page = client.get(reverse("account")).content.decode()
+
+    assert f'data-public-key="{settings.VAPID_PUBLIC_KEY}"' in page
+    assert "Turn on notifications on this device" in page
+    assert "Add to Home Screen" in page and "iOS 16.4" in page
+    assert "Chrome on Android" in page and "Not mine" not in page
+    assert f"{foyer.url}/push/a" not in page  # the endpoint is never shown
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script (CSP)
+
+
+def test_without_vapid_keys_the_account_page_says_notifications_are_off(client, resident, settings):
+    settings.PUSH_ENABLED = False
+    client.force_login(resident)
+
+    page = client.get(reverse("account")).content.decode()
+
+    assert "Notifications are off on this Foyer" in page
+    assert "Turn on notifications" not in page
