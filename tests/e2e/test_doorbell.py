@@ -39,7 +39,7 @@ CLICK_OPEN = """async () => {
 }"""
 
 
-def _registration_id(cdp, deadline: float) -> str:
+def _registration_id(page, cdp, deadline: float) -> str:
     found: list[str] = []
     cdp.on(
         "ServiceWorker.workerRegistrationUpdated",
@@ -51,13 +51,13 @@ def _registration_id(cdp, deadline: float) -> str:
     )
     cdp.send("ServiceWorker.enable")
     while not found and time.monotonic() < deadline:
-        time.sleep(0.05)
+        page.wait_for_timeout(50)  # lets Playwright deliver the protocol's events
     assert found, "the service worker never registered"
     return found[-1]
 
 
 def test_a_push_becomes_a_notification_and_its_open_lets_the_visitor_in(
-    browse, bmx_sandbox, resident, password, live_server
+    browse, bmx_sandbox, resident, password, live_server, push_service
 ):
     world = bmx_sandbox.world
     connection = connection_create(
@@ -69,12 +69,14 @@ def test_a_push_becomes_a_notification_and_its_open_lets_the_visitor_in(
     sign_in(tab, email=resident.email, password=password, lands_on=None)
     page.goto("/account/")
     expect(page.get_by_role("heading", name="Doorbell notifications")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
+    tab.check("account")
     page.evaluate(
         "navigator.serviceWorker.register('/sw.js', {scope: '/'})"
         ".then(() => navigator.serviceWorker.ready).then(() => true)"
     )
     cdp = context.new_cdp_session(page)
-    registration_id = _registration_id(cdp, time.monotonic() + 10)
+    registration_id = _registration_id(page, cdp, time.monotonic() + 10)
 
     call = call_create(unit=world.rosa_unit)
     tenant = world.rosa_harbor
@@ -89,7 +91,7 @@ def test_a_push_becomes_a_notification_and_its_open_lets_the_visitor_in(
     deadline = time.monotonic() + 10
     shown = page.evaluate(SHOWN)
     while not shown and time.monotonic() < deadline:
-        time.sleep(0.1)
+        page.wait_for_timeout(100)
         shown = page.evaluate(SHOWN)
     assert shown == [
         {
@@ -106,7 +108,7 @@ def test_a_push_becomes_a_notification_and_its_open_lets_the_visitor_in(
 
     deadline = time.monotonic() + 10
     while not DoorEvent.objects.filter(outcome="opened").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+        page.wait_for_timeout(100)
     event = DoorEvent.objects.get()
     assert event.outcome == "opened"
     assert (event.door_kind, event.door_id) == ("access_point", world.harbor_front_door.pk)
