@@ -366,3 +366,26 @@ def test_without_vapid_keys_the_account_page_says_notifications_are_off(client, 
 
     assert "Notifications are off on this Foyer" in page
     assert "Turn on notifications" not in page
+
+
+def test_the_banner_stays_empty_while_butterflymx_fails(bmx_sandbox, rosa_client):
+    tenant = bmx_sandbox.world.rosa_harbor
+    banner = reverse("doorbell_banner", args=[tenant.building_id, tenant.pk])
+    rosa_client.get(banner, HTTP_HX_REQUEST="true")  # the doors are known
+    cache.delete(f"doorbell-polled:{tenant.building_id}:{tenant.pk}")
+    call_create(unit=bmx_sandbox.world.rosa_unit)
+    bmx_sandbox.fault(endpoint="butterflymx.calls", kind="status", status=503)
+
+    response = rosa_client.get(banner, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert 'id="ringing"' in response.content.decode()
+    assert "Someone is at" not in response.content.decode()
+
+
+def test_another_residents_banner_is_not_found(bmx_sandbox, rosa_client):
+    tenant = bmx_sandbox.world.sam_harbor
+
+    response = rosa_client.get(reverse("doorbell_banner", args=[tenant.building_id, tenant.pk]))
+
+    assert response.status_code == 404
