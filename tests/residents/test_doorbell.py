@@ -389,3 +389,22 @@ def test_another_residents_banner_is_not_found(bmx_sandbox, rosa_client):
     response = rosa_client.get(reverse("doorbell_banner", args=[tenant.building_id, tenant.pk]))
 
     assert response.status_code == 404
+
+
+def test_the_someones_at_the_door_page_shows_the_photo_and_open(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    tenant = world.rosa_harbor
+    call = call_create(unit=world.rosa_unit)
+    page_url = reverse("doorbell_ringing", args=[tenant.building_id, tenant.pk, call.pk])
+
+    page = rosa_client.get(page_url).content.decode()
+    call_create(unit=world.sam_unit)  # someone else's ring changes nothing here
+    ended = rosa_client.get(
+        reverse("doorbell_ringing", args=[tenant.building_id, tenant.pk, call.pk + 99])
+    ).content.decode()
+
+    assert "Someone&#x27;s at the door" in page or "Someone's at the door" in page
+    assert reverse("history_photo", args=[tenant.building_id, tenant.pk, "call", call.pk]) in page
+    door = [tenant.building_id, tenant.pk, "access_point", world.harbor_front_door.pk]
+    assert reverse("door_unlock", args=door) in page
+    assert "This call has ended" in ended
