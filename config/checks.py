@@ -99,6 +99,7 @@ def production_checks(app_configs, **kwargs):
                 id="foyer.W002",
             )
         )
+    problems.extend(_push_problems())
     if settings.SANDBOX_ENABLED:
         problems.append(
             Warning(
@@ -109,3 +110,30 @@ def production_checks(app_configs, **kwargs):
             )
         )
     return problems
+
+
+def _push_problems() -> list[CheckMessage]:
+    """Doorbell notifications need all three VAPID settings; browsers' push services (Apple's
+    first) refuse a subject that is not a real mailto: or https: address."""
+    if not settings.PUSH_ENABLED:
+        return [
+            Warning(
+                "Doorbell notifications are off: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and "
+                "VAPID_SUBJECT are not all set. Residents only see a ring while the doors page "
+                "is open.",
+                hint="Make a key pair (see README, 'Doorbell notifications') and set all three.",
+                id="foyer.W003",
+            )
+        ]
+    subject = settings.VAPID_SUBJECT
+    host = urlsplit(subject).hostname or subject.partition("@")[2]
+    if not subject.startswith(("mailto:", "https://")) or host_is_loopback(host):
+        return [
+            Error(
+                f"VAPID_SUBJECT is {subject!r}: push services refuse anything but a real "
+                "mailto: or https: address.",
+                hint="Set VAPID_SUBJECT to e.g. mailto:ops@foyer.example.",
+                id="foyer.E005",
+            )
+        ]
+    return []

@@ -34,6 +34,8 @@ _PATTERNS = (
     ),
     # key=value, in query strings, form bodies and messages.
     re.compile(rf"(?<![\w-])(?P<head>(?:{_KEYS})=)[^&\s\"',;]+", re.IGNORECASE),
+    # The secret in the address ButterflyMX's doorbell webhooks are delivered to.
+    re.compile(r"(?P<head>/doorbell/webhook/)[^/\s\"'?]+"),
 )
 # Attributes every LogRecord has; anything else on a record came in as an `extra`.
 _RECORD_ATTRIBUTES = frozenset(

@@ -8,6 +8,7 @@ TOKEN_ENCRYPTION_KEYS.
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
     "residents",
     "residents.butterflymx",
     "occupancy",
@@ -270,6 +273,46 @@ SOCIALACCOUNT_PROVIDERS = {
 # may ask for this many releases a minute.
 DOOR_COOLDOWN_SECONDS = env.int("DOOR_COOLDOWN_SECONDS", default=3)
 UNLOCK_RATE_LIMIT_PER_MINUTE = env.int("UNLOCK_RATE_LIMIT_PER_MINUTE", default=12)
+
+# Background work (django-tasks): stored in the database and run by `manage.py db_worker`,
+# so that a restart loses nothing. Tests run tasks at once with the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Doorbell notifications (Web Push with VAPID). Production gives the three from the
+# environment; in development `make run` writes a key pair to .vapid.json (gitignored) and it
+# is read from there. Without keys, push is off (a deploy check says so) and residents still
+# get the doors page's "ringing now" banner.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
+VAPID_DEVELOPMENT_FILE = BASE_DIR / ".vapid.json"
+if DEBUG and not VAPID_PRIVATE_KEY and VAPID_DEVELOPMENT_FILE.exists():
+    _vapid = json.loads(VAPID_DEVELOPMENT_FILE.read_text())
+    VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid["public_key"], _vapid["private_key"]
+    VAPID_SUBJECT = VAPID_SUBJECT or _vapid["subject"]
+PUSH_ENABLED = bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY and VAPID_SUBJECT)
+# A doorbell is worthless once the call stops ringing (ButterflyMX rings for 40 s).
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=60)
+PUSH_TIMEOUT = env.float("PUSH_TIMEOUT", default=5.0)
+# The browsers' push services (and their subdomains): Foyer sends to no other address.
+PUSH_SERVICE_HOSTS = env.list(
+    "PUSH_SERVICE_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+# The resource ButterflyMX's webhook integrations are bound to for a ring.
+BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE = env.str("BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE", default="call")
+# How long a notification's Open stays good: a call rings for 40 s.
+DOORBELL_OPEN_SECONDS = env.int("DOORBELL_OPEN_SECONDS", default=40)
 
 # Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
 BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")

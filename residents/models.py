@@ -204,3 +204,48 @@ class FavouriteDoor(models.Model):
 
     def __str__(self):
         return f"{self.door_kind} {self.door_id} pinned by {self.user}"
+
+
+class PushSubscription(models.Model):
+    """One of a resident's devices that receives doorbell notifications (a Web Push
+    subscription). The endpoint is a capability URL: shown to nobody, logged nowhere."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    # What the resident calls this device, from its browser: "Chrome on Android".
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.label or 'A device'} of {self.user}"
+
+
+class DoorbellWebhook(models.Model):
+    """A ButterflyMX webhook integration Foyer keeps on one of a resident's tenancies while
+    they have a subscribed device. Only a hash of its URL's secret is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doorbell_webhooks"
+    )
+    building_id = models.BigIntegerField()
+    tenant_id = models.BigIntegerField()
+    integration_id = models.BigIntegerField()
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "tenant_id"], name="doorbell_webhook_per_tenancy"
+            )
+        ]
+
+    def __str__(self):
+        return f"Doorbell webhook {self.integration_id} on tenancy {self.tenant_id}"

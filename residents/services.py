@@ -26,6 +26,7 @@ from residents.butterflymx.types import DoorKind
 from residents.crypto import token_decrypt
 from residents.failures import FAILURES, failure_for
 from residents.models import ButterflyMXConnection, DoorEvent, FavouriteDoor, User
+from residents.push import doorbell_webhooks_remove
 from residents.selectors import (
     Door,
     PassNotFound,
@@ -102,6 +103,8 @@ def connection_disconnect(*, connection: ButterflyMXConnection) -> bool:
 
     Returns whether ButterflyMX confirmed the revocation.
     """
+    # While the token still works: ButterflyMX would go on calling the doorbell webhooks.
+    doorbell_webhooks_remove(connection=connection)
     revoked = _token_pair_revoke(
         user_id=connection.user_id,
         ciphertexts=(connection.refresh_token_ciphertext, connection.access_token_ciphertext),

@@ -62,4 +62,14 @@ urlpatterns = [
     path("activity/", RedirectView.as_view(pattern_name="history_home"), name="activity"),
     path("account/", views.account, name="account"),
     path("account/butterflymx/disconnect/", views.disconnect, name="butterflymx_disconnect"),
+    path("account/notifications/", views.push_subscribe, name="push_subscribe"),
+    path(
+        "account/notifications/<int:subscription_id>/remove/",
+        views.push_unsubscribe,
+        name="push_unsubscribe",
+    ),
+    path("doorbell/webhook/<str:secret>/", views.doorbell_webhook, name="doorbell_webhook"),
+    path("doorbell/open/", views.doorbell_open, name="doorbell_open"),
+    path(f"{tenancy}ringing/", views.doorbell_banner, name="doorbell_banner"),
+    path(f"{tenancy}ringing/<int:call_id>/", views.doorbell_ringing, name="doorbell_ringing"),
 ]

@@ -1,6 +1,7 @@
 """Resident pages: tenancies, doors and one-tap unlock, visitor passes, door history, and
 the connection."""
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC
@@ -11,22 +12,32 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
 from residents.butterflymx.errors import ValidationFailed
 from residents.butterflymx.types import DoorKind
+from residents.doorbell import open_token_read, ringing_for_tenancy, ringing_forget
 from residents.failures import FAILURES, failure_for, pass_field_words, seconds
 from residents.forms import UPSTREAM_FIELDS, HistoryForm, PassForm
 from residents.history import Show, by_day
 from residents.models import ButterflyMXConnection, DoorEvent, User
+from residents.push import (
+    InvalidSubscription,
+    subscription_delete,
+    subscription_save,
+    webhook_for_secret,
+)
 from residents.selectors import (
     DoorListing,
     DoorNotFound,
@@ -56,6 +67,7 @@ from residents.services import (
     pass_create,
     pass_revoke,
 )
+from residents.tasks import doorbell_ring
 
 MAYBE_CREATED = (
     "ButterflyMX didn't answer in time, so the pass may or may not have been made. Here is "
@@ -566,3 +578,167 @@ def history_photo_view(
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Doorbell notifications.
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from the site's root so that it may control every page."""
+    path = finders.find("js/sw.js")
+    if not path:
+        raise Http404("No service worker.")
+    with open(path, "rb") as script:
+        response = HttpResponse(script.read(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _json_body(request: HttpRequest) -> dict | None:
+    if request.content_type != "application/json":
+        return None
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@require_POST
+@never_cache
+@login_required
+def push_subscribe(request: HtmxHttpRequest) -> HttpResponse:
+    """Remember this device for doorbell notifications (the account page's script posts its
+    push subscription here, with the CSRF header)."""
+    if not settings.PUSH_ENABLED:
+        return JsonResponse({"error": "Notifications are off on this Foyer."}, status=503)
+    body = _json_body(request)
+    keys = body.get("keys") if body else None
+    if body is None or not isinstance(keys, dict):
+        return JsonResponse({"error": "Send the browser's push subscription."}, status=400)
+    endpoint, p256dh, auth = body.get("endpoint"), keys.get("p256dh"), keys.get("auth")
+    label = body.get("label", "")
+    if not (
+        isinstance(endpoint, str)
+        and isinstance(p256dh, str)
+        and isinstance(auth, str)
+        and isinstance(label, str)
+    ):
+        return JsonResponse({"error": "Send the browser's push subscription."}, status=400)
+    try:
+        subscription = subscription_save(
+            user=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth, label=label
+        )
+    except InvalidSubscription as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"id": subscription.pk}, status=201)
+
+
+@require_POST
+@never_cache
+@login_required
+def push_unsubscribe(request: HtmxHttpRequest, subscription_id: int) -> HttpResponse:
+    if subscription_delete(user=request.user, subscription_id=subscription_id):
+        messages.success(request, "That device no longer gets doorbell notifications.")
+    return redirect("account")
+
+
+@csrf_exempt
+@require_POST
+def doorbell_webhook(request: HttpRequest, secret: str) -> HttpResponse:
+    """Where ButterflyMX says something rang. Unsigned and in another id space, so it is
+    only a signal: the body is never read, the work happens in the background."""
+    webhook = webhook_for_secret(secret)
+    if webhook is None:
+        return HttpResponse(status=404)
+    doorbell_ring.enqueue(webhook.pk)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+def doorbell_open(request: HtmxHttpRequest) -> HttpResponse:
+    """The notification's Open. The signed token is this endpoint's CSRF protection: it is
+    accepted only in a JSON body (no other site's page can send one without a preflight),
+    only from the signed-in resident it names, for the door and the 40 s it names."""
+    body = _json_body(request)
+    token = body.get("token") if body else None
+    if not request.user.is_authenticated:
+        return JsonResponse({"message": "Sign in to Foyer to open the door."}, status=401)
+    if not isinstance(token, str):
+        return JsonResponse({"message": "This isn't a doorbell's Open."}, status=400)
+    try:
+        wanted = open_token_read(token=token, user_id=request.user.pk)
+    except signing.BadSignature:
+        return JsonResponse(
+            {"message": "This call has ended: open the door from Foyer instead."}, status=403
+        )
+    connection = connection_for_user(user=request.user)
+    if connection is None:
+        return JsonResponse({"message": "Connect ButterflyMX to open doors."}, status=403)
+    try:
+        result = door_release(
+            connection=connection,
+            building_id=wanted.building_id,
+            tenant_id=wanted.tenant_id,
+            kind=DoorKind.ACCESS_POINT,
+            door_id=wanted.access_point_id,
+        )
+    except DoorNotFound:
+        return JsonResponse({"message": "This door isn't in your ButterflyMX account."}, status=404)
+    except UnlockRateLimited as limited:
+        message = f"That's a lot of doors at once. Wait {seconds(limited.retry_after)}."
+        return JsonResponse({"message": message}, status=429)
+    except FAILURES as error:
+        failure = failure_for(error)
+        return JsonResponse({"message": failure.page_message}, status=failure.status)
+    if result.outcome == DoorEvent.Outcome.OPENED:
+        ringing_forget(building_id=wanted.building_id, call_id=wanted.call_id)
+    return JsonResponse(
+        {"outcome": result.outcome, "message": f"{result.door.name}: {result.message}"}
+    )
+
+
+@require_GET
+@never_cache
+@butterflymx_view
+def doorbell_ringing(
+    request: HtmxHttpRequest,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    call_id: int,
+) -> HttpResponse:
+    """ "Someone's at the door": where tapping the notification lands."""
+    ring = ringing_for_tenancy(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    context = {
+        "ring": ring if ring is not None and ring.call_id == call_id else None,
+        "call_id": call_id,
+        "building_id": building_id,
+        "tenant_id": tenant_id,
+    }
+    return render(request, "residents/ringing.html", context)
+
+
+@require_GET
+@never_cache
+@login_required
+def doorbell_banner(request: HtmxHttpRequest, building_id: int, tenant_id: int) -> HttpResponse:
+    """The doors page's "ringing now" banner, polled while the page is open: when ButterflyMX
+    can't be asked, it stays empty rather than putting an error where the banner goes."""
+    connection = connection_for_user(user=request.user)
+    ring = None
+    if connection is not None and not connection.needs_reconnect:
+        try:
+            ring = ringing_for_tenancy(
+                connection=connection, building_id=building_id, tenant_id=tenant_id
+            )
+        except DoorNotFound:
+            raise Http404("This isn't in your ButterflyMX account.") from None
+        except FAILURES:
+            ring = None
+    context = {"ring": ring, "building_id": building_id, "tenant_id": tenant_id}
+    return render(request, "residents/_ringing.html", context)

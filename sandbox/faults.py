@@ -234,3 +234,20 @@ def endpoint(
         return wrapped
 
     return decorator
+
+
+def outgoing_register(name: str) -> str:
+    """Name something the sandbox sends rather than answers (a webhook delivery), so that the
+    control lists it beside the endpoints."""
+    _NAMES.add(name)
+    return name
+
+
+def outgoing_fault(name: str) -> Fault | None:
+    """The first fault on an outgoing ``name`` that applies to this send, if any; each send
+    is counted like a call. The caller decides what its kind means (``drop``: never sent)."""
+    _count(name)
+    for fault in faults_active():
+        if fault.matches(name) and fault.kind is not None and _applies(fault):
+            return fault
+    return None

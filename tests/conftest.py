@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.butterflymx",
     "tests.fixtures.butlr",
     "tests.fixtures.scripted_http",
+    "tests.fixtures.push_service",
 ]
 
 # Every setting that names an upstream host. A test that needs an upstream says which: the

@@ -15,7 +15,16 @@ PRODUCTION = {
     "TOKEN_ENCRYPTION_KEYS": "uXZ0eQ8mB5m3h7v1kZ9Qe6Cq2yM0a4d8f1g3h5j7k9I=",
 }
 # What this test run's own environment may set that would change the answer.
-_NOT_INHERITED = {*PRODUCTION, "DATABASE_URL", "REDIS_URL", "LOG_FORMAT", "SANDBOX_ENABLED"}
+_NOT_INHERITED = {
+    *PRODUCTION,
+    "DATABASE_URL",
+    "REDIS_URL",
+    "LOG_FORMAT",
+    "SANDBOX_ENABLED",
+    "VAPID_PUBLIC_KEY",
+    "VAPID_PRIVATE_KEY",
+    "VAPID_SUBJECT",
+}
 
 
 def django_run(code: str, *, production: bool = True, **overrides: str | None):

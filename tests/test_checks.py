@@ -19,6 +19,10 @@ def deployable(settings):
     settings.SANDBOX_ENABLED = False
     settings.CACHES = {"default": REDIS}
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.VAPID_PUBLIC_KEY = "public"
+    settings.VAPID_PRIVATE_KEY = "private"
+    settings.VAPID_SUBJECT = "mailto:ops@foyer.example"
+    settings.PUSH_ENABLED = True
     return settings
 
 
@@ -82,3 +86,17 @@ def test_a_trusted_client_address_header_will_do(deployable):
 def test_serving_the_sandbox_is_flagged(deployable):
     deployable.SANDBOX_ENABLED = True
     assert ids() == ["foyer.W001"]
+
+
+def test_doorbell_notifications_without_vapid_keys_are_flagged(deployable):
+    deployable.PUSH_ENABLED = False
+    assert ids() == ["foyer.W003"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["ops@foyer.example", "mailto:ops@localhost", "http://foyer.example", "https://127.0.0.1"],
+)
+def test_a_vapid_subject_push_services_refuse_fails(deployable, subject):
+    deployable.VAPID_SUBJECT = subject
+    assert ids() == ["foyer.E005"]

@@ -373,3 +373,14 @@ def test_gunicorn_access_log_never_shows_the_callback_query():
     assert '"GET /accounts/butterflymx/login/callback/ HTTP/1.1" 301' in access[0]["message"]
     assert CODE not in out + err
     assert any(json.loads(line)["message"].startswith("Listening at") for line in err.splitlines())
+
+
+@pytest.mark.parametrize("formatter", FORMATTERS, ids=["plain", "json"])
+def test_the_doorbell_webhooks_secret_is_redacted_from_access_lines(formatter):
+    secret = "Zr4vQ8_kP2mN7xW1yT5bL9cH3dF6gJ0aS-eU4iO8pR2"
+    line = written(
+        formatter, record(f'127.0.0.1 - "POST /doorbell/webhook/{secret}/ HTTP/1.1" 200 0')
+    )
+
+    assert secret not in line
+    assert "/doorbell/webhook/[redacted]/" in line

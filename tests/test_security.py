@@ -134,6 +134,11 @@ REAL_UPSTREAMS = {
     "BUTLR_CLIENT_ID": "foyer-production-butlr",
     "BUTLR_CLIENT_SECRET": "production-butlr-secret",
 }
+VAPID = {
+    "VAPID_PUBLIC_KEY": "production-vapid-public-key",
+    "VAPID_PRIVATE_KEY": "production-vapid-private-key",
+    "VAPID_SUBJECT": "mailto:ops@foyer.example",
+}
 
 
 def test_deploy_checks_pass_under_production_settings():
@@ -142,6 +147,7 @@ def test_deploy_checks_pass_under_production_settings():
         REDIS_URL="redis://127.0.0.1:6379/0",
         TRUSTED_PROXY_COUNT="1",
         **REAL_UPSTREAMS,
+        **VAPID,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -604,6 +604,34 @@ class ButterflyMXClient:
         body = self._get(f"/v4/buildings/{int(building_id)}/capabilities")
         return BuildingCapabilities.from_data(_data(body, dict))
 
+    def integration_create(self, tenant_id: int, *, url: str, resource_type: str) -> int:
+        """Ask ButterflyMX to POST to ``url`` whenever a ``resource_type`` (e.g. a call) is
+        created for the tenant; returns the integration's id. The URL holds a secret: it is
+        scrubbed from any error text. Sent once, like every create."""
+        binding = {"actions": ["create"], "resource_type": resource_type, "resource_id": None}
+        request = {
+            "data": {
+                "type": "integrations",
+                "attributes": {
+                    "integrator": "webhook",
+                    "configuration": {"url": url, "method": "post"},
+                    "bindings": [binding],
+                },
+            }
+        }
+        body = self._call(
+            "POST", f"/v4/tenants/{int(tenant_id)}/integrations", json=request, secrets=(url,)
+        )
+        integration_id = _data(body, dict).get("id")
+        try:
+            return int(integration_id)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise BadResponse("ButterflyMX's new integration has no id.") from None
+
+    def integration_delete(self, tenant_id: int, integration_id: int) -> None:
+        """Remove a webhook integration. Never retried; a 404 means it is gone already."""
+        self._call("DELETE", f"/v4/tenants/{int(tenant_id)}/integrations/{int(integration_id)}")
+
     def _keychain_create(self, kind: str, tenant_id: int, name: str, fields: dict) -> Keychain:
         """Create a visitor pass of ``kind``, sent once: with no idempotency key upstream, a
         create that timed out may have happened, so the caller lists by name before trying

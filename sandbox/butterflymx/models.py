@@ -371,3 +371,29 @@ class Call(models.Model):
         if self.status == self.Status.INITIALIZING and self.logged_at <= now - RING_TIMEOUT:
             return self.Status.TIMEOUT_ONLINE_SIGNAL
         return self.status
+
+
+class Integration(models.Model):
+    """A tenant's webhook integration: where the sandbox POSTs when something is created for
+    the tenant's unit (``bindings`` name the resource types and actions)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="integrations")
+    integrator = models.CharField(max_length=40, default="webhook")
+    configuration = models.JSONField(default=dict)
+    bindings = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Integration {self.pk} of tenant {self.tenant_id}"
+
+    def binds(self, resource_type: str, action: str = "create") -> bool:
+        return any(
+            isinstance(binding, dict)
+            and binding.get("resource_type") == resource_type
+            and action in (binding.get("actions") or [])
+            for binding in self.bindings
+        )

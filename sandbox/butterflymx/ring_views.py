@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sandbox.butterflymx.errors import ApiError, api_error_response
+from sandbox.butterflymx.integrations import call_deliveries_send
 from sandbox.butterflymx.models import Device, Unit
 from sandbox.butterflymx.selectors import call_get, ring_panels, ring_units
 from sandbox.butterflymx.serializers import call_data
@@ -79,7 +80,9 @@ def _ring(request):
         device = Device.objects.filter(id=device_id).first()
         if device is None:
             raise ApiError(404, "not_found", "Device not found.", field="device_id")
-    return call_create(unit=unit, device=device)
+    call = call_create(unit=unit, device=device)
+    call_deliveries_send(call, request=request)
+    return call
 
 
 def _page(request, *, call=None, error=None, status=200):

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from sandbox.butterflymx import accounts_views, api_views, pass_views, ring_views
+from sandbox.butterflymx import accounts_views, api_views, integrations, pass_views, ring_views
 
 accounts_patterns = [
     path("oauth/authorize", accounts_views.authorize, name="sandbox_bmx_authorize"),
@@ -67,6 +67,16 @@ api_patterns = [
     path("v4/access_points", api_views.access_points, name="sandbox_bmx_access_points"),
     path("v4/devices", api_views.devices, name="sandbox_bmx_devices"),
     path("v4/door_release_requests", api_views.door_release, name="sandbox_bmx_door_release"),
+    path(
+        "v4/tenants/<int:tenant_id>/integrations",
+        integrations.integrations,
+        name="sandbox_bmx_integrations",
+    ),
+    path(
+        "v4/tenants/<int:tenant_id>/integrations/<int:integration_id>",
+        integrations.integration,
+        name="sandbox_bmx_integration",
+    ),
 ]
 
 # What anyone reaches without a token: a visitor's QR code and instructions, the intercom's

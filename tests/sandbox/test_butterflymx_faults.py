@@ -39,6 +39,9 @@ ENDPOINT_NAMES = {
     "butterflymx.virtual_key",
     "butterflymx.virtual_key_qr_code",
     "butterflymx.virtual_key_instructions",
+    "butterflymx.integrations",
+    "butterflymx.integration",
+    "butterflymx.webhook_delivery",
 }
 
 
