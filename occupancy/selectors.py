@@ -13,12 +13,19 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from occupancy.butlr.detections import Detection, DetectionsQuery
 from occupancy.butlr.reporting import ReportingQuery, ReportingRow, Window
 from occupancy.butlr.topology import Building, Floor, Room, Sensor, Site, Topology
-from occupancy.services import Fetched, detections_fetch, reporting_fetch, topology_fetch
+from occupancy.services import (
+    Fetched,
+    _digest,
+    detections_fetch,
+    reporting_fetch,
+    topology_fetch,
+)
 
 QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
@@ -136,7 +143,14 @@ class SpaceCard:
     current: int | None
     peak: int | None = None
     peak_at: datetime | None = None
+    # More than Butlr's 30 % of its readings are missing, or a sensor counting it is offline.
     incomplete: bool = False
+    # The sensors counting this space that are offline: its figures leave out what they saw.
+    offline: tuple[Sensor, ...] = ()
+
+    @property
+    def nobody_today(self) -> bool:
+        return self.peak == 0
 
     @property
     def utilization(self) -> int | None:
@@ -152,6 +166,57 @@ class SpaceCard:
         if share < QUIET_BELOW:
             return "quiet"
         return "moderate" if share < BUSY_FROM else "busy"
+
+
+@dataclass(frozen=True)
+class SensorIssue:
+    """A sensor whose figures can't be trusted: it is offline, or its space's readings are
+    more than 30 % missing (``missing`` is that share, when Butlr says)."""
+
+    sensor: Sensor
+    place: str
+    offline: bool
+    missing: float | None = None
+
+    @property
+    def missing_percent(self) -> int | None:
+        return None if self.missing is None else math.floor(self.missing * 100 + 0.5)
+
+
+def sensor_issues_of(
+    *, building: Building, floor_rows: list[ReportingRow], room_rows: list[ReportingRow]
+) -> tuple[SensorIssue, ...]:
+    """Every sensor of the building that is offline, then every other sensor of a floor or
+    room whose current figures Butlr marks as unreliable."""
+    unreliable = {
+        row.get(key): row
+        for key, rows in (("space_id", floor_rows), ("room_id", room_rows))
+        for row in rows
+        if row.unreliable
+    }
+    offline, incomplete = [], []
+    for floor in building.floors:
+        for sensor in floor.sensors:
+            room = floor.room(sensor.room_id or "")
+            place = f"{room.name}, {floor.name}" if room else floor.name
+            if not sensor.is_online:
+                offline.append(SensorIssue(sensor=sensor, place=place, offline=True))
+                continue
+            row = unreliable.get(room.id if room else floor.id)
+            if row is not None:
+                incomplete.append(
+                    SensorIssue(
+                        sensor=sensor, place=place, offline=False, missing=row.null_percentage
+                    )
+                )
+    return (*offline, *incomplete)
+
+
+def zone_name(key: str) -> str:
+    """A time zone as people say it: "America/New_York" is "New York time"."""
+    if key in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    return f"{key.rsplit('/', 1)[-1].replace('_', ' ')} time"
 
 
 @dataclass(frozen=True)
@@ -423,11 +488,49 @@ class Dashboard:
     chart: Chart | None = None
     heatmap: Heatmap | None = None
     rhythm: WeeklyRhythm | None = None
+    sensors: tuple[SensorIssue, ...] = ()
+    # How current the figures at the top are (cards, summary, entrances, sensors) ...
     freshness: Freshness = field(default_factory=Freshness)
+    # ... and the chart and the weekly rhythm below them.
+    chart_freshness: Freshness = field(default_factory=Freshness)
 
     @property
     def ranges(self) -> list[Range]:
         return list(RANGES.values())
+
+    @property
+    def zone_name(self) -> str:
+        return zone_name(self.timezone.key)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The figures at the top of the dashboard, which must all be of one moment."""
+
+    floors: tuple[SpaceCard, ...]
+    rooms: tuple[SpaceCard, ...]
+    summary: Summary
+    traffic: Traffic | None
+    sensors: tuple[SensorIssue, ...]
+    as_of: datetime | None = None
+
+
+def _steady(
+    *, key: str, numbers: Numbers, fetched: list[Fetched[Any]]
+) -> tuple[Numbers, Freshness]:
+    """The figures just computed when every one of them is fresh (and they are kept as the
+    last good ones); otherwise the last good figures together, with their one time, so a
+    fresh figure never sits next to an older one."""
+    freshness = Freshness.of(fetched)
+    if not freshness.problem:
+        times = [item.as_of for item in fetched[1:] if item.as_of is not None]
+        numbers = replace(numbers, as_of=min(times) if times else None)
+        cache.set(key, numbers, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
+        return numbers, freshness
+    kept = cache.get(key)
+    if kept is None:
+        return numbers, freshness
+    return kept, Freshness(problem=freshness.problem, as_of=kept.as_of)
 
 
 def dashboard_get(
@@ -470,11 +573,26 @@ def dashboard_get(
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen_room = floor.room(room_id or "")
     room = chosen_room or _heatmap_room(floor)
+    # The topology first: its failure keeps the last good figures too, but its age is not theirs.
     fetched: list[Fetched[Any]] = [topology]
-    floors, rooms, summary = _cards(
+    floors, rooms, summary, rows_now = _cards(
         building=building, floor=floor, now=now, zone=zone, fetched=fetched
     )
     traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
+    numbers, freshness = _steady(
+        key=f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}",
+        numbers=Numbers(
+            floors=floors,
+            rooms=rooms,
+            summary=summary,
+            traffic=traffic,
+            sensors=sensor_issues_of(
+                building=building, floor_rows=rows_now[0], room_rows=rows_now[1]
+            ),
+        ),
+        fetched=fetched,
+    )
+    fetched = []
     chart = heatmap = rhythm = None
     compare = _compared(building, compare_id, chosen_room or floor)
     if not numbers_only:
@@ -511,14 +629,16 @@ def dashboard_get(
         range=chosen_range,
         timezone=zone,
         now=now.astimezone(zone),
-        floors=floors,
-        rooms=rooms,
-        summary=summary,
-        traffic=traffic,
+        floors=numbers.floors,
+        rooms=numbers.rooms,
+        summary=numbers.summary,
+        traffic=numbers.traffic,
+        sensors=numbers.sensors,
         chart=chart,
         heatmap=heatmap,
         rhythm=rhythm,
-        freshness=Freshness.of(fetched),
+        freshness=freshness,
+        chart_freshness=Freshness.of(fetched),
     )
 
 
@@ -677,7 +797,14 @@ def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetim
 
 def _cards(
     *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
-) -> tuple[tuple[SpaceCard, ...], tuple[SpaceCard, ...], Summary]:
+) -> tuple[
+    tuple[SpaceCard, ...],
+    tuple[SpaceCard, ...],
+    Summary,
+    tuple[list[ReportingRow], list[ReportingRow]],
+]:
+    """The floors' and the floor's rooms' cards, the building's summary, and the rows of
+    its floors and rooms now."""
     floor_ids = tuple(item.id for item in building.floors)
     today = RANGES["today"]
     floors_now = _current(
@@ -739,7 +866,7 @@ def _cards(
     )
     if summary.peak_at is not None:
         summary = replace(summary, peak_at=summary.peak_at.astimezone(zone))
-    return floor_cards, room_cards, summary
+    return floor_cards, room_cards, summary, (_rows(floors_now), _rows(rooms_now))
 
 
 def _space_cards(
@@ -757,6 +884,7 @@ def _space_cards(
     for space in spaces:
         row = current.get(space.id)
         peak = peaks.get(space.id)
+        offline = tuple(sensor for sensor in space.sensors if not sensor.is_online)
         cards.append(
             SpaceCard(
                 id=space.id,
@@ -766,7 +894,8 @@ def _space_cards(
                 current=_people(row.stats.median) if row else None,
                 peak=_people(peak[0]) if peak else None,
                 peak_at=peak[1].astimezone(zone) if peak else None,
-                incomplete=bool(row and row.data_incomplete),
+                incomplete=bool(row and row.unreliable) or bool(offline),
+                offline=offline,
             )
         )
     return tuple(cards)

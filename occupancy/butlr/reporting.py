@@ -34,6 +34,8 @@ WINDOW_EVERY = {
 WINDOW_FUNCTIONS = frozenset({"mean", "max", "min", "sum", "first", "last", "median"})
 STAT_KEYS = ("sum", "min", "max", "count", "mean", "median", "stddev", "first", "last")
 # Names Butlr uses for the fields of its measurements.
+# Butlr's guidance: a figure with more than this share of readings missing is unreliable.
+UNRELIABLE_ABOVE = 0.30
 FIELDS = frozenset({"occupancy", "in", "out", "presence_time_secs", "value"})
 _ID_PREFIXES = {
     "building_": "building_id",
@@ -152,6 +154,16 @@ class ReportingRow:
     keys: dict[str, str]
     stats: Stats
     data_incomplete: bool = False
+    # The share of readings missing from the group (0 to 1), when Butlr says.
+    null_percentage: float | None = None
+
+    @property
+    def unreliable(self) -> bool:
+        """Butlr's own rule: more than 30 % of readings missing makes a figure unreliable;
+        without that share, its ``data_incomplete`` flag says so."""
+        if self.null_percentage is not None:
+            return self.null_percentage > UNRELIABLE_ABOVE
+        return self.data_incomplete
 
     @property
     def time(self) -> datetime | None:
@@ -247,6 +259,7 @@ def _leaf_row(keys: dict[str, str], leaf: dict) -> ReportingRow:
         keys=keys,
         stats=stats,
         data_incomplete=bool(leaf.get("data_incomplete")),
+        null_percentage=_share(leaf.get("null_percentage")),
     )
 
 
@@ -260,7 +273,15 @@ def _point_row(point: Any) -> ReportingRow:
         keys=keys,
         stats=Stats.of_value(_number(point.get("value"))),
         data_incomplete=bool(point.get("data_incomplete")),
+        null_percentage=_share(point.get("null_percentage")),
     )
+
+
+def _share(value: Any) -> float | None:
+    """A share of missing readings; anything unreadable is left unknown, not refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _parse_time(value: str) -> datetime:

@@ -375,6 +375,7 @@ def _stats(points: list[_Point]) -> dict:
         "first": values[0],
         "last": values[-1],
         "data_incomplete": any(point.incomplete for point in ordered),
+        "null_percentage": round(statistics.fmean(point.null_fraction for point in ordered), 4),
     }
 
 

@@ -172,10 +172,19 @@ class FakeButlr:
         self.graphql_calls = 0
         # When set, answers every reporting and detections call instead (it may raise).
         self.fault = None
+        # When set, says whether a reporting body fails (with ``fault``).
+        self.fails = None
+        self.topology = TOPOLOGY
+        # Added to every value of a series (not to "now").
+        self.offset = 0
+        # Spaces whose every value is 0.
+        self.empty = set()
+        # The share of readings missing, per space.
+        self.missing = {}
 
     def graphql(self, request):
         self.graphql_calls += 1
-        return 200, {}, json.dumps({"data": TOPOLOGY})
+        return 200, {}, json.dumps({"data": self.topology})
 
     def detections(self, request):
         self.detections_bodies.append(json.loads(request.body))
@@ -188,7 +197,7 @@ class FakeButlr:
     def reporting(self, request):
         body = json.loads(request.body)
         self.reporting_bodies.append(body)
-        if self.fault:
+        if self.fault and (self.fails is None or self.fails(body)):
             return self.fault(request)
         query = body["filter"]
         measurement = query["measurements"][0]
@@ -207,15 +216,25 @@ class FakeButlr:
             keys = [("space_id", space) for space in spaces]
         data = {}
         for name, space in keys:
+            quality = {}
+            if space in self.missing:
+                quality = {"data_incomplete": True, "null_percentage": self.missing[space]}
             if order == [name]:
-                value = NOW.get(space, 5)
-                data[space] = {"median": value, "mean": value, "max": value + 1, "count": 5}
+                value = 0 if space in self.empty else NOW.get(space, 5)
+                data[space] = {
+                    "median": value,
+                    "mean": value,
+                    "max": value + 1,
+                    "count": 5,
+                    **quality,
+                }
                 continue
             step = timedelta(seconds=EVERY[window["every"]])
             moment = start
             series = {}
             while moment < stop:
-                value = fake_value(space, moment, window["function"])
+                value = fake_value(space, moment, window["function"]) + self.offset
+                value = 0 if space in self.empty else value
                 stamp = moment.astimezone(zone).isoformat()
                 series[stamp] = {"sum": value, "max": value, "mean": value, "count": 1}
                 moment += step
