@@ -6,8 +6,28 @@
 
   var COLOURS = ["#1f3a5f", "#0b6e4f", "#a4262c", "#8a5a00", "#6b3fa0", "#00708a", "#b3446c", "#4d5d00"];
 
-  function seriesOptions(data) {
-    var options = [{ label: "Time" }];
+  // The last moment any series has a figure for.
+  function latestIndex(data) {
+    for (var i = data.times.length - 1; i > 0; i--) {
+      var known = data.series.some(function (item) {
+        return item.mean[i] != null || item.max[i] != null;
+      });
+      if (known) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  function seriesOptions(data, write) {
+    var options = [
+      {
+        label: "Time",
+        value: function (u, seconds) {
+          return seconds == null ? "" : write(seconds, false);
+        },
+      },
+    ];
     data.series.forEach(function (item, index) {
       var colour = COLOURS[index % COLOURS.length];
       options.push({ label: item.label + " mean", stroke: colour, width: index === 0 ? 3 : 2 });
@@ -25,8 +45,40 @@
     return result;
   }
 
+  // Times as the page writes them (occupancy/templatetags/occupancy_time.py): "09:05" on the
+  // building's today, "Sat 21 Nov 09:05" on another day, always in the building's zone.
+  function timeWriter(zone) {
+    var parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    function pieces(seconds) {
+      var found = {};
+      parts.formatToParts(new Date(seconds * 1000)).forEach(function (part) {
+        found[part.type] = part.value;
+      });
+      return found;
+    }
+    var today = pieces(Date.now() / 1000);
+    return function (seconds, alwaysDay) {
+      var p = pieces(seconds);
+      var clock = p.hour + ":" + p.minute;
+      var sameDay = p.day === today.day && p.month === today.month && p.year === today.year;
+      return alwaysDay || !sameDay ? p.weekday + " " + p.day + " " + p.month + " " + clock : clock;
+    };
+  }
+
   function draw(container, data) {
     var width = Math.max(container.clientWidth, 280);
+    var write = timeWriter(data.timezone);
+    var severalDays = data.times[data.times.length - 1] - data.times[0] > 86400;
+    var latest = latestIndex(data);
     var options = {
       width: width,
       height: width < 600 ? 260 : 340,
@@ -34,11 +86,32 @@
         return uPlot.tzDate(new Date(seconds * 1000), data.timezone);
       },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{}, { label: "People" }],
-      series: seriesOptions(data),
+      axes: [
+        {
+          values: function (u, splits) {
+            return splits.map(function (seconds) {
+              return write(seconds, severalDays);
+            });
+          },
+        },
+        { label: "People" },
+      ],
+      series: seriesOptions(data, write),
       legend: { live: true },
+      hooks: {
+        // Away from the chart, the legend shows the latest figures rather than dashes.
+        setCursor: [
+          function (u) {
+            if (u.cursor.idx == null) {
+              u.setLegend({ idx: latest });
+            }
+          },
+        ],
+      },
     };
-    return new uPlot(options, columns(data), container);
+    var chart = new uPlot(options, columns(data), container);
+    chart.setLegend({ idx: latest });
+    return chart;
   }
 
   function start() {

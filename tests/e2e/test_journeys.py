@@ -183,6 +183,19 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     expect(summary.get_by_role("heading", name=re.compile(r"at a glance$"))).to_be_visible()
     expect(summary).to_contain_text(re.compile(r"In the building now\s*\d+ (people|person)"))
     expect(summary).to_contain_text(re.compile(r"Today's peak\s*\d+ at \d{2}:\d{2}"))
+    # The sandbox's offline entrance counter is flagged, with when it was last heard from.
+    sensors = page.get_by_role("region", name="Sensors to check")
+    expect(sensors).to_contain_text(
+        re.compile(
+            r"Roof stairs \(Rooftop\): offline, last heard from \w{3} \d{1,2} \w{3} \d{2}:\d{2}"
+        )
+    )
+    expect(
+        page.locator("#numbers .space-incomplete", has_text="Roof stairs is offline")
+    ).to_be_visible()
+    expect(page.locator(".dashboard-clock")).to_contain_text(
+        re.compile(r"Times are [A-Z][\w ]+ time\.")
+    )
     rhythm = page.get_by_role("table", name=re.compile(r"^Typical people in .* by day and hour"))
     expect(rhythm).to_be_visible()
     expect(rhythm.locator("tbody tr")).to_have_count(7)

@@ -374,3 +374,17 @@ def test_graphql_needs_a_valid_token(butlr_post, token):
     assert response.status_code == 401
     assert "data" not in response.json()
     assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "now", [datetime(2026, 3, 4, 12, 0, tzinfo=UTC), datetime(2031, 7, 9, 23, 30, tzinfo=UTC)]
+)
+def test_an_offline_sensor_was_last_heard_from_a_fixed_time_before_now(butlr_post, now):
+    with time_machine.travel(now, tick=False):
+        body = butlr_post(GRAPHQL, {"query": OFFICIAL_ALL_SENSORS}).json()
+
+    offline = [sensor for sensor in body["data"]["sensors"]["data"] if not sensor["is_online"]]
+    assert offline
+    for sensor in offline:
+        silent = now.timestamp() - sensor["last_heartbeat"]
+        assert 2 * 86400 <= silent < 2 * 86400 + 7 * 3600 + 60
