@@ -55,6 +55,7 @@ UNITS = [
     (101421, ELM_STREET, "3", "1"),
     (101500, GRAND_TOWER, "3105", "31"),
     (101600, SKYLINE_COMMONS, "1204", "12"),
+    (101601, SKYLINE_COMMONS, "1205", "12"),
 ]
 # (id, first name, last name, email)
 PEOPLE = [
@@ -70,6 +71,8 @@ TENANTS = [
     (129301, 7002, HARBOR_POINT, 101357),
     (129401, 7003, GRAND_TOWER, 101500),
     (129501, 7004, SKYLINE_COMMONS, 101600),
+    # Rosa's third home, so that the demo shows a 500-door building with her lock first.
+    (129502, 7001, SKYLINE_COMMONS, 101601),
 ]
 # (id, building, unit or None, name, model, serial number, type)
 DEVICES = [
@@ -97,6 +100,7 @@ DEVICES = [
     (37304, GRAND_TOWER, None, "Front desk", None, None, "front_desk_station"),
     (115700, GRAND_TOWER, 101500, "Unit 3105 smart lock", None, None, "smart_lock"),
     (115800, SKYLINE_COMMONS, 101600, "Unit 1204 smart lock", None, None, "smart_lock"),
+    (115801, SKYLINE_COMMONS, 101601, "Unit 1205 smart lock", None, None, "smart_lock"),
 ]
 # Skyline Commons' 500 doors: five common ones, three stairwells on floors 2 to 61, a trash
 # room on floors 2 to 16 and 300 storage rooms.
@@ -271,12 +275,14 @@ class World:
     skyline_commons: Building  # 500 doors
     rosa_unit: Unit  # Harbor Point 4B
     rosa_elm_unit: Unit  # Elm Street Lofts 2
+    rosa_skyline_unit: Unit  # Skyline Commons 1205
     sam_unit: Unit  # Harbor Point 7A
     elm_other_unit: Unit  # Elm Street Lofts 3: nobody's here, but it has a smart lock
     pat_unit: Unit  # Grand Tower 3105
     lee_unit: Unit  # Skyline Commons 1204
     rosa_harbor: Tenant
     rosa_elm: Tenant
+    rosa_skyline: Tenant
     sam_harbor: Tenant
     pat_tower: Tenant
     lee_skyline: Tenant
@@ -293,6 +299,7 @@ class World:
     elm_panel: Device
     pat_smart_lock: Device  # Grand Tower 3105
     lee_smart_lock: Device  # Skyline Commons 1204
+    rosa_skyline_smart_lock: Device  # Skyline Commons 1205
     rosa_fob: AccessTool  # Fob 0412, Harbor Point 4B
     rosa_pin_tool: AccessTool  # PIN 731946, Harbor Point 4B
     sam_fob: AccessTool  # Fob 0733, Harbor Point 7A
@@ -575,12 +582,14 @@ def world_load() -> World:
         skyline_commons=buildings[SKYLINE_COMMONS],
         rosa_unit=units[101356],
         rosa_elm_unit=units[101420],
+        rosa_skyline_unit=units[101601],
         sam_unit=units[101357],
         elm_other_unit=units[101421],
         pat_unit=units[101500],
         lee_unit=units[101600],
         rosa_harbor=tenants[129227],
         rosa_elm=tenants[129228],
+        rosa_skyline=tenants[129502],
         sam_harbor=tenants[129301],
         pat_tower=tenants[129401],
         lee_skyline=tenants[129501],
@@ -597,6 +606,7 @@ def world_load() -> World:
         elm_panel=devices[37201],
         pat_smart_lock=devices[115700],
         lee_smart_lock=devices[115800],
+        rosa_skyline_smart_lock=devices[115801],
         rosa_fob=tools["rosa-fob"],
         rosa_pin_tool=tools["rosa-pin"],
         sam_fob=tools["sam-fob"],

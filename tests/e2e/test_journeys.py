@@ -109,13 +109,14 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     page.get_by_role("radio", name=re.compile("Rosa Resident")).check()
     page.get_by_role("button", name="Allow").click()
     expect(page.get_by_role("status")).to_contain_text("Your ButterflyMX account is connected.")
-    # Connected, the resident lands on their doors: Rosa lives in two buildings, so Foyer
+    # Connected, the resident lands on their doors: Rosa lives in three buildings, so Foyer
     # asks which home.
     expect(page.get_by_role("heading", name="Your doors", level=1)).to_be_visible()
     tab.check("connected")
     harbor = page.get_by_role("link", name=re.compile("Harbor Point"))
     expect(harbor).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Elm Street Lofts"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Skyline Commons"))).to_be_visible()
     tab.check("homes")
     harbor.tap()
     expect(page.get_by_role("heading", name="Harbor Point", level=1)).to_be_visible()

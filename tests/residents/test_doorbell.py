@@ -66,14 +66,18 @@ def test_a_device_is_saved_and_webhooks_made_on_each_tenancy(
 
     assert PushSubscription.objects.filter(user=connected_resident).count() == 2
     webhooks = DoorbellWebhook.objects.filter(user=connected_resident)
-    assert {webhook.tenant_id for webhook in webhooks} == {world.rosa_harbor.pk, world.rosa_elm.pk}
+    assert {webhook.tenant_id for webhook in webhooks} == {
+        world.rosa_harbor.pk,
+        world.rosa_elm.pk,
+        world.rosa_skyline.pk,
+    }
     integrations = Integration.objects.filter(tenant__person=world.rosa)
-    assert integrations.count() == 2
+    assert integrations.count() == 3
     for integration in integrations:
         assert integration.binds("call")
         assert integration.configuration["url"].startswith(f"{live_server.url}/doorbell/webhook/")
     secrets = {integration.configuration["url"] for integration in integrations}
-    assert len(secrets) == 2
+    assert len(secrets) == 3
 
 
 def test_an_endpoint_outside_the_push_services_is_refused(foyer, bmx_sandbox, rosa_client):
@@ -95,8 +99,8 @@ def test_removing_the_last_device_removes_the_webhooks(
     first, second = PushSubscription.objects.filter(user=connected_resident)
 
     rosa_client.post(reverse("push_unsubscribe", args=[first.pk]))
-    assert Integration.objects.count() == 2
-    assert DoorbellWebhook.objects.count() == 2
+    assert Integration.objects.count() == 3
+    assert DoorbellWebhook.objects.count() == 3
 
     rosa_client.post(reverse("push_unsubscribe", args=[second.pk]))
     assert not PushSubscription.objects.exists()
@@ -116,7 +120,7 @@ def test_another_residents_device_cannot_be_removed(foyer, bmx_sandbox, rosa_cli
 
 def test_disconnecting_removes_the_webhooks(foyer, bmx_sandbox, rosa_client):
     subscribe(rosa_client, foyer.device())
-    assert Integration.objects.count() == 2
+    assert Integration.objects.count() == 3
 
     rosa_client.post(reverse("butterflymx_disconnect"))
 

@@ -56,14 +56,14 @@ def test_the_demo_resident_is_connected_as_rosa(bmx_sandbox, tmp_path, client):
     assert {t.id for t in ButterflyMXClient(access_token).tenants()} == {
         world.rosa_harbor.pk,
         world.rosa_elm.pk,
+        world.rosa_skyline.pk,
     }
     # Signed in, the resident's homes are right there.
     client.post(reverse("account_login"), {"login": DEMO_RESIDENT, "password": "foyer-demo-2026"})
     page = client.get(reverse("home"))
     assert page.status_code == 200
-    assert reverse("doors", args=[world.rosa_harbor.building_id, world.rosa_harbor.pk]) in (
-        page.content.decode()
-    )
+    for tenant in (world.rosa_harbor, world.rosa_elm, world.rosa_skyline):
+        assert reverse("doors", args=[tenant.building_id, tenant.pk]) in page.content.decode()
 
 
 def test_seeding_again_keeps_one_connection_with_a_fresh_pair(bmx_sandbox, tmp_path):

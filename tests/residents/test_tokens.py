@@ -66,7 +66,7 @@ def test_a_token_near_expiry_is_refreshed_with_rotation(bmx_sandbox, connected_r
     assert new_access != old_access
     access, refresh = stored(connected_resident)
     assert (access, refresh != old_refresh) == (new_access, True)
-    assert len(ButterflyMXClient(new_access).tenants()) == 2
+    assert len(ButterflyMXClient(new_access).tenants()) == 3
     connection = ButterflyMXConnection.objects.get(user=connected_resident)
     assert connection.expires_at > timezone.now() + timedelta(hours=23)
     with pytest.raises(InvalidGrant):
@@ -180,7 +180,7 @@ def test_a_refresh_answered_too_late_is_sent_once_more_with_the_same_token(
     assert stored(connected_resident)[0] == new_access
     assert not connection_of(connected_resident).needs_reconnect
     assert bmx_sandbox.calls("butterflymx.token") == 2
-    assert len(ButterflyMXClient(new_access).tenants()) == 2
+    assert len(ButterflyMXClient(new_access).tenants()) == 3
 
 
 @pytest.fixture

@@ -134,7 +134,11 @@ def test_issued_tokens_work_and_refresh_over_http(bmx_sandbox, settings):
     response = requests.get(
         f"{bmx_sandbox.api_url}/v4/buildings", headers=bearer(tokens), timeout=5
     )
-    assert [b["name"] for b in response.json()["data"]] == ["Harbor Point", "Elm Street Lofts"]
+    assert [b["name"] for b in response.json()["data"]] == [
+        "Harbor Point",
+        "Elm Street Lofts",
+        "Skyline Commons",
+    ]
     refresh = {
         "grant_type": "refresh_token",
         "refresh_token": tokens["refresh_token"],

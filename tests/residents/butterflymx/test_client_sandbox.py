@@ -32,7 +32,7 @@ from sandbox.butterflymx.services import keypad_enter
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
-HARBOR_POINT, ELM_STREET, GRAND_TOWER = 11743, 11879, 27865
+HARBOR_POINT, ELM_STREET, GRAND_TOWER, SKYLINE_COMMONS = 11743, 11879, 27865, 31200
 
 
 @pytest.fixture
@@ -60,8 +60,12 @@ class TestEndpoints:
     def test_tenants(self, bmx_sandbox, rosa, world):
         tenants = rosa.tenants()
 
-        assert [tenant.id for tenant in tenants] == [world.rosa_harbor.id, world.rosa_elm.id]
-        harbor, elm = tenants
+        assert [tenant.id for tenant in tenants] == [
+            world.rosa_harbor.id,
+            world.rosa_elm.id,
+            world.rosa_skyline.id,
+        ]
+        harbor, elm, skyline = tenants
         assert (harbor.building_id, harbor.building_name, harbor.building_timezone) == (
             HARBOR_POINT,
             "Harbor Point",
@@ -72,6 +76,12 @@ class TestEndpoints:
             "Elm Street Lofts",
             "America/Chicago",
         )
+        assert (skyline.building_id, skyline.building_name, skyline.building_timezone) == (
+            SKYLINE_COMMONS,
+            "Skyline Commons",
+            "America/Denver",
+        )
+        assert (skyline.unit.id, skyline.unit.label, skyline.unit.floor) == (101601, "1205", "12")
         assert harbor.display_name == "Rosa Resident"
         assert harbor.email == "resident@foyer.example"
         assert bmx_sandbox.calls("butterflymx.tenants") == 1
@@ -80,6 +90,7 @@ class TestEndpoints:
         assert [(b.id, b.name, b.timezone) for b in rosa.buildings()] == [
             (HARBOR_POINT, "Harbor Point", "America/New_York"),
             (ELM_STREET, "Elm Street Lofts", "America/Chicago"),
+            (SKYLINE_COMMONS, "Skyline Commons", "America/Denver"),
         ]
         assert rosa.building(ELM_STREET).name == "Elm Street Lofts"
         with pytest.raises(NotFound):
@@ -264,7 +275,7 @@ class TestFaults:
             times=1,
         )
 
-        assert len(rosa.buildings()) == 2
+        assert len(rosa.buildings()) == 3
         assert bmx_sandbox.calls("butterflymx.buildings") == 2
 
     def test_a_long_retry_after_fails_at_once(self, bmx_sandbox, rosa):
@@ -326,7 +337,7 @@ class TestFaults:
         settings.BUTTERFLYMX_READ_TIMEOUT = 2.0
         bmx_sandbox.fault(endpoint="butterflymx.buildings", latency_ms=100)
 
-        assert len(rosa.buildings()) == 2
+        assert len(rosa.buildings()) == 3
 
     def test_a_door_release_is_sent_exactly_once(self, bmx_sandbox, rosa, world):
         # The fault matrix sends a release into every other fault; a dropped connection,
@@ -380,6 +391,7 @@ class TestOAuth:
         assert [t.id for t in ButterflyMXClient(fresh.access_token).tenants()] == [
             world.rosa_harbor.id,
             world.rosa_elm.id,
+            world.rosa_skyline.id,
         ]
         with pytest.raises(InvalidGrant) as raised:
             token_refresh(refresh_token=rosa_tokens["refresh_token"])

@@ -60,6 +60,7 @@ def test_connect_round_trip(bmx_sandbox, resident_client, resident):
     assert {tenant.id for tenant in tenants} == {
         bmx_sandbox.world.rosa_harbor.pk,
         bmx_sandbox.world.rosa_elm.pk,
+        bmx_sandbox.world.rosa_skyline.pk,
     }
     page = resident_client.get(reverse("account")).content.decode()
     assert "Connected" in page

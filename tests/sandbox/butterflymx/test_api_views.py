@@ -120,7 +120,11 @@ def test_revoked_token_gets_401(client, bmx_world):
 def test_tenants_are_the_token_owners_own_with_the_documented_shape(as_person, bmx_world):
     response = as_person(bmx_world.rosa, "/v4/tenants", {"scope": "self"})
     body = response.json()
-    assert [t["id"] for t in body["data"]] == [bmx_world.rosa_harbor.id, bmx_world.rosa_elm.id]
+    assert [t["id"] for t in body["data"]] == [
+        bmx_world.rosa_harbor.id,
+        bmx_world.rosa_elm.id,
+        bmx_world.rosa_skyline.id,
+    ]
     harbor = body["data"][0]
     assert harbor["first_name"] == "Rosa"
     assert harbor["last_name"] == "Resident"
@@ -142,9 +146,17 @@ def test_tenants_are_the_token_owners_own_with_the_documented_shape(as_person, b
 
 def test_buildings_are_those_of_the_persons_tenancies(as_person, bmx_world):
     response = as_person(bmx_world.rosa, "/v4/buildings")
-    assert ids(response) == [bmx_world.harbor_point.id, bmx_world.elm_street.id]
+    assert ids(response) == [
+        bmx_world.harbor_point.id,
+        bmx_world.elm_street.id,
+        bmx_world.skyline_commons.id,
+    ]
     zones = {b["name"]: b["time_zone"] for b in response.json()["data"]}
-    assert zones == {"Harbor Point": "America/New_York", "Elm Street Lofts": "America/Chicago"}
+    assert zones == {
+        "Harbor Point": "America/New_York",
+        "Elm Street Lofts": "America/Chicago",
+        "Skyline Commons": "America/Denver",
+    }
     assert ids(as_person(bmx_world.pat, "/v4/buildings")) == [bmx_world.grand_tower.id]
 
 
@@ -247,13 +259,15 @@ def test_a_page_past_the_end_is_empty(as_person, bmx_world, page):
 
 
 def test_building_filter_narrows_to_one_building(as_person, bmx_world):
-    everything = ids(as_person(bmx_world.rosa, "/v4/access_points", {"per": 100}))
+    everything = as_person(bmx_world.rosa, "/v4/access_points", {"per": 100}).json()
     elm = as_person(
         bmx_world.rosa, "/v4/access_points", {"q[building_id_eq]": bmx_world.elm_street.id}
     )
     assert {ap["building_id"] for ap in elm.json()["data"]} == {bmx_world.elm_street.id}
     assert len(ids(elm)) == 4
-    assert len(everything) == 9
+    assert elm.json()["page_info"]["total_item_count"] == 4
+    # Harbor Point's 5 doors, Elm Street Lofts' 4 and Skyline Commons' 500.
+    assert everything["page_info"]["total_item_count"] == 509
 
 
 @pytest.mark.parametrize("bad_value", ["abc", "11743abc", " ", "", "9" * 30, "-1"])
@@ -264,9 +278,11 @@ def test_an_unparseable_filter_is_silently_ignored(as_person, bmx_world, bad_val
     )
     assert response.status_code == 200
     assert ids(response) == unfiltered
+    assert response.json()["page_info"]["total_item_count"] == 509
     assert {ap["building_id"] for ap in response.json()["data"]} == {
         bmx_world.harbor_point.id,
         bmx_world.elm_street.id,
+        bmx_world.skyline_commons.id,
     }
 
 
@@ -288,7 +304,9 @@ def test_id_in_filter(client, bmx_world):
         f"{API}/v4/access_points?{query}&q[id_in][]=x&per=100",
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert len(ids(response)) == 9
+    assert len(ids(response)) == 100
+    # Every door of Rosa's three buildings: 5 + 4 + 500.
+    assert response.json()["page_info"]["total_item_count"] == 509
 
 
 def test_tenants_filter_by_building(as_person, bmx_world):
@@ -332,7 +350,7 @@ def test_devices_are_common_hardware_plus_the_persons_own_smart_locks(as_person,
 
 def test_devices_type_filter(as_person, bmx_world):
     locks = as_person(bmx_world.rosa, "/v4/devices", {"q[type_eq]": "smart_lock"})
-    assert ids(locks) == [bmx_world.rosa_smart_lock.id]
+    assert ids(locks) == [bmx_world.rosa_smart_lock.id, bmx_world.rosa_skyline_smart_lock.id]
     assert ids(as_person(bmx_world.rosa, "/v4/devices", {"q[type_eq]": "elevator"})) == []
 
 

@@ -56,6 +56,7 @@ def test_the_world_matches_the_agreed_story(bmx_world):
     assert {(t.building.name, t.building.timezone, t.unit.label) for t in rosa.tenants.all()} == {
         ("Harbor Point", "America/New_York", "4B"),
         ("Elm Street Lofts", "America/Chicago", "2"),
+        ("Skyline Commons", "America/Denver", "1205"),
     }
     assert bmx_world.rosa_smart_lock.unit == bmx_world.rosa_unit
     assert bmx_world.sam_harbor.building == bmx_world.harbor_point
@@ -66,6 +67,13 @@ def test_the_world_matches_the_agreed_story(bmx_world):
     skyline = bmx_world.skyline_commons
     assert bmx_world.lee_skyline.building == skyline
     assert bmx_world.lee_smart_lock.unit == bmx_world.lee_unit == bmx_world.lee_skyline.unit
+    assert bmx_world.rosa_skyline.building == skyline
+    assert (
+        bmx_world.rosa_skyline_smart_lock.unit
+        == bmx_world.rosa_skyline_unit
+        == bmx_world.rosa_skyline.unit
+    )
+    assert bmx_world.rosa_skyline_unit != bmx_world.lee_unit
     names = list(skyline.access_points.values_list("name", flat=True))
     assert len(names) == len(set(names)) == 500
     assert {"Stairwell A, floor 12", "Storage room 3"} <= set(names)
@@ -103,7 +111,7 @@ def test_sandbox_seed_command_is_idempotent():
     call_command("sandbox_seed", stdout=out)
     assert counts() == first
     assert first["AccessPoint"] == 639
-    assert first["Tenant"] == 5
+    assert first["Tenant"] == 6
     assert (first["AccessTool"], first["Call"], first["Keychain"]) == (3, 3, 1)
     assert "ButterflyMX" in out.getvalue()
 
