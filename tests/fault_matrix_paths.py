@@ -197,7 +197,8 @@ BUTLR_NOTICES = {
     "422": GARBLED,
     "malformed json": GARBLED,
 }
-STALE = "Showing the last figures we received, as of {time}."
+STALE = "Showing the last figures we received, as of {time}"
+HEATMAP_STALE = "these are the last figures we received, as of {time}"
 NO_FIGURES = "There are no figures to show yet."
 HEATMAP_UNAVAILABLE = "Where people were can't be shown right now"
 CSV_UNAVAILABLE = "Occupancy figures are unavailable right now; please try again in a minute."
