@@ -1279,5 +1279,5 @@ def _sensor_heatmap(sensor: Sensor, detections: list[Detection], *, room: str) -
         total=total,
         summary=summary,
         caption=caption,
-        scale=heat_scale(busiest) if total else (),
+        scale=heat_scale(busiest),
     )

@@ -85,7 +85,8 @@ def test_a_sensor_map_carries_its_scale_caption_and_unknown_orientation():
     assert "orientation isn't known" in view.facing
 
 
-def test_an_empty_map_has_no_scale_and_says_nobody_was_seen():
+def test_an_empty_map_has_a_scale_of_nothing_and_says_nobody_was_seen():
     view = _sensor_heatmap(SENSOR, [], room="Lounge")
-    assert view.scale == ()
+    assert [step.label for step in view.scale] == ["0"]
+    assert {cell.level for cell in view.cells} == {0}
     assert view.caption == "Nobody was seen in Lounge in the last hour."
