@@ -212,12 +212,19 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     expect(legend.locator(".u-value").nth(1)).to_have_text(re.compile(r"^(\d|no reading)"))
     expect(legend).not_to_contain_text("--")
     at_rest = legend.inner_text()
-    over = chart.locator(".u-over").bounding_box()
-    page.mouse.move(over["x"] + 2, over["y"] + over["height"] / 2)
-    expect(legend.locator(".u-value").first).to_have_text(re.compile(r"\d{2}:\d{2}$"))
-    expect(legend.locator(".u-value").nth(1)).to_have_text(re.compile(r"^(\d+(\.\d)?|no reading)$"))
+    # At the chart's left edge, the cursor is on the first moment: the table's first row.
+    over = chart.locator(".u-over")
+    over.hover(position={"x": 1, "y": over.bounding_box()["height"] / 2})
+    first_row = page.locator(".chart-table tbody tr").first
+    expect(legend.locator(".u-value").first).to_have_text(
+        first_row.locator("time").text_content() or ""
+    )
+    first_value = first_row.locator("td").first.text_content() or ""
+    expect(legend.locator(".u-value").nth(1)).to_have_text(
+        "no reading" if first_value == "\u2013" else re.compile(r"^\d+(\.\d)?$")
+    )
     expect(legend).not_to_contain_text("--")
-    page.mouse.move(5, 5)
+    page.mouse.move(1, 1)
     expect(legend).to_have_text(at_rest)
 
     # A room card opens the room: its chart and its heatmap.
