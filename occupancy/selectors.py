@@ -30,6 +30,8 @@ from occupancy.services import (
 QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
 HEATMAP_SIZE = 10
+# The heatmap's shades above empty: heat-1 (fewest) to heat-5 (the busiest square).
+HEAT_LEVELS = 5
 # The weekly rhythm: typical occupancy per hour of the week over the last four whole weeks,
 # asked once per building every few hours and shared by every manager.
 RHYTHM_WEEKS = 4
@@ -340,6 +342,27 @@ class HeatCell:
 
 
 @dataclass(frozen=True)
+class HeatStep:
+    """One colour of a heatmap's scale: the squares with ``low`` to ``high`` sightings."""
+
+    level: int
+    low: int
+    high: int
+
+    @property
+    def label(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}\u2013{self.high}"
+
+
+# Butlr's topology has no mounting or orientation for a sensor: the map's top is the top of
+# the sensor's view, and the page says so rather than naming a wall.
+SENSOR_ORIENTATION_UNKNOWN = (
+    "The sensor's orientation isn't known: Butlr doesn't say which way it is mounted, "
+    "so the top of the map is the top of the sensor's view, not a particular wall."
+)
+
+
+@dataclass(frozen=True)
 class SensorHeatmap:
     """Where one sensor saw people, binned over its field of view."""
 
@@ -347,6 +370,9 @@ class SensorHeatmap:
     cells: tuple[HeatCell, ...]
     total: int
     summary: str
+    caption: str = ""
+    scale: tuple[HeatStep, ...] = ()
+    facing: str = SENSOR_ORIENTATION_UNKNOWN
 
     @property
     def cell_size(self) -> int:
@@ -1164,7 +1190,7 @@ def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched[Any]]) -> Heatm
     return Heatmap(
         room=room,
         sensors=tuple(
-            _sensor_heatmap(sensor, by_sensor.get(sensor.mac_address.lower(), []))
+            _sensor_heatmap(sensor, by_sensor.get(sensor.mac_address.lower(), []), room=room.name)
             for sensor in sensors
         ),
     )
@@ -1174,7 +1200,40 @@ _AREA_ROWS = ("top", "middle", "bottom")
 _AREA_COLUMNS = ("left", "centre", "right")
 
 
-def _sensor_heatmap(sensor: Sensor, detections: list[Detection]) -> SensorHeatmap:
+def heat_level(count: int, busiest: int) -> int:
+    """The colour (0 to HEAT_LEVELS) of a square with ``count`` sightings, in whole numbers."""
+    if count <= 0 or busiest <= 0:
+        return 0
+    return min(-(-count * HEAT_LEVELS // busiest), HEAT_LEVELS)
+
+
+def heat_scale(busiest: int) -> tuple[HeatStep, ...]:
+    """The colours a map whose busiest square had ``busiest`` sightings uses, fewest first.
+
+    Each step holds the counts ``heat_level`` gives that colour; a colour no whole count can
+    have (a map of 2 sightings at most has no room for five shades) is left out.
+    """
+    steps = [HeatStep(level=0, low=0, high=0)]
+    for level in range(1, HEAT_LEVELS + 1):
+        low = (level - 1) * busiest // HEAT_LEVELS + 1
+        high = level * busiest // HEAT_LEVELS
+        if low <= high:
+            steps.append(HeatStep(level=level, low=low, high=high))
+    return tuple(steps)
+
+
+def heat_caption(*, room: str, sensor: str, total: int, area: str, in_area: int) -> str:
+    """The heatmap's caption, as a person would say it, claiming no more than the data has."""
+    if not total:
+        return f"Nobody was seen in {room} in the last hour."
+    sightings = "sighting" if total == 1 else "sightings"
+    return (
+        f"Where people were in {room} over the last hour, as {sensor} saw them. "
+        f"People were most often in {area} of its view ({in_area} of {total} {sightings})."
+    )
+
+
+def _sensor_heatmap(sensor: Sensor, detections: list[Detection], *, room: str) -> SensorHeatmap:
     counts: dict[tuple[int, int], int] = defaultdict(int)
     areas: dict[tuple[int, int], int] = defaultdict(int)
     for detection in detections:
@@ -1190,13 +1249,14 @@ def _sensor_heatmap(sensor: Sensor, detections: list[Detection]) -> SensorHeatma
             column=column,
             row=row,
             count=counts[column, row],
-            level=math.ceil(counts[column, row] / busiest * 5) if busiest else 0,
+            level=heat_level(counts[column, row], busiest),
         )
         for row in range(HEATMAP_SIZE)
         for column in range(HEATMAP_SIZE)
     )
     if not total:
         summary = "Nobody was seen here in the last hour."
+        caption = heat_caption(room=room, sensor=sensor.name, total=0, area="", in_area=0)
     else:
         (area_row, area_column), in_area = max(areas.items(), key=lambda item: item[1])
         area = (
@@ -1210,4 +1270,14 @@ def _sensor_heatmap(sensor: Sensor, detections: list[Detection]) -> SensorHeatma
             f"{total} {positions} seen in the last hour; the busiest area was {area} "
             f"of the sensor's view ({share} % of them)."
         )
-    return SensorHeatmap(sensor=sensor, cells=cells, total=total, summary=summary)
+        caption = heat_caption(
+            room=room, sensor=sensor.name, total=total, area=area, in_area=in_area
+        )
+    return SensorHeatmap(
+        sensor=sensor,
+        cells=cells,
+        total=total,
+        summary=summary,
+        caption=caption,
+        scale=heat_scale(busiest),
+    )

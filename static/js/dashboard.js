@@ -28,12 +28,38 @@
         },
       },
     ];
+    var value = legendValue(write);
     data.series.forEach(function (item, index) {
       var colour = COLOURS[index % COLOURS.length];
-      options.push({ label: item.label + " mean", stroke: colour, width: index === 0 ? 3 : 2 });
-      options.push({ label: item.label + " max", stroke: colour, width: 1, dash: [6, 4] });
+      options.push({ label: item.label + " mean", stroke: colour, width: index === 0 ? 3 : 2, value: value });
+      options.push({ label: item.label + " max", stroke: colour, width: 1, dash: [6, 4], value: value });
     });
     return options;
+  }
+
+  function people(number) {
+    return Number(number).toLocaleString("en-GB", { maximumFractionDigits: 1 });
+  }
+
+  // A series' figure in the legend, never uPlot's "--": under the cursor, the figure at that
+  // moment or "no reading"; at rest, the latest figure, with its time when it is older than
+  // the chart's latest moment.
+  function legendValue(write) {
+    return function (u, number, seriesIndex, index) {
+      if (number != null) {
+        return people(number);
+      }
+      if (u.cursor.idx != null || index == null) {
+        return "no reading";
+      }
+      var column = u.data[seriesIndex];
+      for (var i = Math.min(index, column.length - 1); i >= 0; i--) {
+        if (column[i] != null) {
+          return people(column[i]) + " at " + write(u.data[0][i], false);
+        }
+      }
+      return "no reading";
+    };
   }
 
   function columns(data) {

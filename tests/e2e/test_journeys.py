@@ -206,6 +206,28 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
     )
     tab.check("dashboard-today")
 
+    # The chart's legend: at rest, the latest figures, never uPlot's "--"; under the cursor,
+    # the figures at that moment; away again, the latest ones.
+    legend = chart.locator(".u-legend")
+    expect(chart.locator("canvas").first).to_be_visible()
+    expect(legend.locator(".u-value").nth(1)).to_have_text(re.compile(r"^(\d|no reading)"))
+    expect(legend).not_to_contain_text("--")
+    at_rest = legend.inner_text()
+    # At the chart's left edge, the cursor is on the first moment: the table's first row.
+    over = chart.locator(".u-over")
+    over.hover(position={"x": 1, "y": over.bounding_box()["height"] / 2})
+    first_row = page.locator(".chart-table tbody tr").first
+    expect(legend.locator(".u-value").first).to_have_text(
+        first_row.locator("time").text_content() or ""
+    )
+    first_value = first_row.locator("td").first.text_content() or ""
+    expect(legend.locator(".u-value").nth(1)).to_have_text(
+        "no reading" if first_value == "\u2013" else re.compile(r"^\d+(\.\d)?$")
+    )
+    expect(legend).not_to_contain_text("--")
+    page.mouse.move(1, 1)
+    expect(legend).to_have_text(at_rest)
+
     # A room card opens the room: its chart and its heatmap.
     room_link = page.locator("#numbers .space-cards").nth(1).get_by_role("link").first
     room_name = room_link.inner_text()
@@ -215,6 +237,22 @@ def test_a_manager_on_a_desktop_reads_the_dashboard_and_sees_stale_figures_when_
         page.get_by_role("heading", name=f"Where people were in {room_name}, last hour")
     ).to_be_visible()
     expect(page.get_by_label("Room", exact=True)).to_have_value(re.compile(r"."))
+    # The heatmap says in words where people were, has its colour scale, and says plainly
+    # that Butlr doesn't tell which way the sensor faces.
+    heatmap = page.locator(".heatmap").first
+    # The sandbox's people follow the real clock: at night a room can have had nobody.
+    room = re.escape(room_name)
+    expect(heatmap.locator("figcaption")).to_contain_text(
+        re.compile(
+            rf"(Where people were in {room} over the last hour, as .+ saw them\. People were"
+            r" most often in the [a-z ]+ of its view \(\d+ of \d+ sightings?\)\."
+            rf"|Nobody was seen in {room} in the last hour\.)"
+        )
+    )
+    expect(heatmap).to_contain_text("The sensor's orientation isn't known")
+    scale = heatmap.get_by_role("list", name="Sightings per square, fewest to most")
+    expect(scale.get_by_role("listitem").first).to_have_text("0")
+    expect(scale.get_by_role("listitem").last).to_have_text(re.compile(r"^\d+(\u2013\d+)?$"))
     tab.check("dashboard-room")
 
     # A choice applies at once: another floor beside the room, without pressing "Show".

@@ -243,7 +243,12 @@ def test_the_heatmap_shows_where_people_were(manager_client, fake_butlr):
     assert view.total == 4
     assert next(cell for cell in view.cells if (cell.column, cell.row) == (0, 0)).count == 3
     assert "the busiest area was the top left" in view.summary
+    assert "most often in the top left of its view (3 of 4 sightings)" in view.caption
     text = _text(response)
+    assert view.caption in text
+    assert "The sensor&#x27;s orientation isn&#x27;t known" in text
+    assert "Sightings per square, fewest to most" in text
+    assert text.count('class="heat-swatch heat-') == len(view.scale) == 4
     assert 'role="img" aria-labelledby="heatmap-1-title heatmap-1-desc"' in text
     assert text.count('class="heat-5"') == 1
     body = fake_butlr.detections_bodies[0]
