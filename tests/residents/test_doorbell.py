@@ -571,3 +571,54 @@ def test_the_banners_open_tells_the_panel_too(
 
     assert handled_calls == [(call_guid(call), OTHER_ID_SPACE + call.device_id)]
     assert "Someone is at" not in rosa_client.get(banner, HTTP_HX_REQUEST="true").content.decode()
+
+
+# Reconnecting ButterflyMX.
+
+
+def test_reconnecting_makes_the_webhooks_again_with_the_new_token(
+    foyer, bmx_sandbox, rosa_client, connected_resident
+):
+    from tests.residents.butterflymx_flow import connect
+
+    world = bmx_sandbox.world
+    subscribe(rosa_client, foyer.device())
+    before = set(Integration.objects.values_list("pk", flat=True))
+    hashes = set(DoorbellWebhook.objects.values_list("secret_hash", flat=True))
+    assert len(before) == 2
+
+    connect(rosa_client, person=world.rosa)
+
+    after = Integration.objects.filter(tenant__person=world.rosa)
+    assert after.count() == 2
+    assert not before & set(after.values_list("pk", flat=True))
+    webhooks = DoorbellWebhook.objects.filter(user=connected_resident)
+    assert {webhook.tenant_id for webhook in webhooks} == {world.rosa_harbor.pk, world.rosa_elm.pk}
+    assert not hashes & set(webhooks.values_list("secret_hash", flat=True))
+    assert {webhook.integration_id for webhook in webhooks} == set(
+        after.values_list("pk", flat=True)
+    )
+
+
+def test_reconnecting_after_a_disconnect_makes_the_webhooks_for_the_devices(
+    foyer, bmx_sandbox, rosa_client, connected_resident
+):
+    from tests.residents.butterflymx_flow import connect
+
+    subscribe(rosa_client, foyer.device())
+    rosa_client.post(reverse("butterflymx_disconnect"))
+    assert not Integration.objects.exists()
+
+    connect(rosa_client, person=bmx_sandbox.world.rosa)
+
+    assert Integration.objects.count() == 2
+    assert DoorbellWebhook.objects.filter(user=connected_resident).count() == 2
+
+
+def test_reconnecting_without_devices_makes_no_webhooks(bmx_sandbox, rosa_client):
+    from tests.residents.butterflymx_flow import connect
+
+    connect(rosa_client, person=bmx_sandbox.world.rosa)
+
+    assert not Integration.objects.exists()
+    assert not DoorbellWebhook.objects.exists()
