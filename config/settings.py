@@ -313,6 +313,9 @@ PUSH_SERVICE_HOSTS = env.list(
 BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE = env.str("BUTTERFLYMX_WEBHOOK_RESOURCE_TYPE", default="call")
 # How long a notification's Open stays good: a call rings for 40 s.
 DOORBELL_OPEN_SECONDS = env.int("DOORBELL_OPEN_SECONDS", default=40)
+# After an Open lets a ringing caller in, tell the panel the call was handled so that it
+# stops ringing, through ButterflyMX's undocumented v3 call. Off by default.
+BUTTERFLYMX_CALL_HANDLED_ENABLED = env.bool("BUTTERFLYMX_CALL_HANDLED_ENABLED", default=False)
 
 # Butlr. With no client configured, the built-in sandbox at SITE_URL stands in.
 BUTLR_CLIENT_ID = env.str("BUTLR_CLIENT_ID", default="")

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from residents.butterflymx.client import ButterflyMXClient
 from residents.butterflymx.types import AccessPoint, Call, DoorKind
+from residents.failures import FAILURES
 from residents.history import is_tenancys
 from residents.models import ButterflyMXConnection, PushSubscription
 from residents.push import push_send
@@ -31,6 +34,10 @@ POLL_SECONDS = 10
 # How many of the newest calls are looked at.
 CALLS_LOOKED_AT = 10
 OPEN_SALT = "residents.doorbell.open"
+# The only things a webhook delivery's body is read for: its call's guid and panel id, which
+# nothing but the optional "call handled" uses (ButterflyMX's REST API never shows them).
+DELIVERY_MAX_BYTES = 16 * 1024
+GUID_FORMAT = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class Ring:
     access_point_id: int | None
     building_name: str
     logged_at: str  # ISO 8601, so that the entry keeps in any cache
+    # From the webhook delivery that signalled the call, for telling the panel it was handled.
+    call_guid: str | None = None
+    panel_id: int | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -63,6 +73,10 @@ def _ringing_remember(ring: Ring) -> None:
         for call_id, kept in (cache.get(key) or {}).items()
         if Ring(**kept).ends_at > now
     }
+    kept = rings.get(ring.call_id)
+    if ring.call_guid is None and kept is not None and kept.get("call_guid"):
+        # A poll found the call again: it keeps the guid its delivery brought.
+        ring = replace(ring, call_guid=kept["call_guid"], panel_id=kept.get("panel_id"))
     rings[ring.call_id] = asdict(ring)
     cache.set(key, rings, RING_SECONDS)
 
@@ -81,11 +95,40 @@ def _panel_door(access_points: list[AccessPoint], device_id: int | None) -> Acce
     return next((point for point in access_points if device_id in point.device_ids), None)
 
 
+def delivery_call(body: bytes) -> tuple[str | None, int | None]:
+    """The call guid and panel id of a webhook delivery, when it is small, JSON and has both
+    in their expected shapes; nothing else of it is ever read."""
+    if not body or len(body) > DELIVERY_MAX_BYTES:
+        return None, None
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None, None
+    # The call itself, as documented, or wrapped in {"event": {"data": ...}}.
+    event = payload.get("event") if isinstance(payload, dict) else None
+    data = event.get("data") if isinstance(event, dict) else payload
+    if not isinstance(data, dict):
+        return None, None
+    guid, panel = data.get("guid"), data.get("panel")
+    panel_id = panel.get("id") if isinstance(panel, dict) else None
+    if not (isinstance(guid, str) and GUID_FORMAT.fullmatch(guid)):
+        return None, None
+    if not isinstance(panel_id, int) or isinstance(panel_id, bool) or not 0 < panel_id < 2**53:
+        return None, None
+    return guid.lower(), panel_id
+
+
 def ringing_find(
-    *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    call_guid: str | None = None,
+    panel_id: int | None = None,
 ) -> Ring | None:
     """Ask ButterflyMX, with the resident's token, for the newest call ringing this tenancy's
-    home, and the access point of the panel it comes from; remember it for the building."""
+    home, and the access point of the panel it comes from; remember it for the building,
+    with the guid and panel id of the delivery that signalled it, if any."""
     listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
     now = timezone.now()
 
@@ -125,6 +168,8 @@ def ringing_find(
         access_point_id=door_id,
         building_name=listing.building_name or "",
         logged_at=call.logged_at.isoformat(),
+        call_guid=call_guid if panel_id is not None else None,
+        panel_id=panel_id if call_guid is not None else None,
     )
     _ringing_remember(ring)
     return ring
@@ -205,10 +250,23 @@ def push_payload(*, user_id: int, tenant_id: int, ring: Ring) -> dict:
     return payload
 
 
-def doorbell_notify(*, connection: ButterflyMXConnection, building_id: int, tenant_id: int) -> int:
+def doorbell_notify(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    call_guid: str | None = None,
+    panel_id: int | None = None,
+) -> int:
     """After a webhook delivery: find the ringing call and push it to each of the resident's
     devices, once per call; returns how many pushes went out."""
-    ring = ringing_find(connection=connection, building_id=building_id, tenant_id=tenant_id)
+    ring = ringing_find(
+        connection=connection,
+        building_id=building_id,
+        tenant_id=tenant_id,
+        call_guid=call_guid,
+        panel_id=panel_id,
+    )
     if ring is None:
         logger.info("Doorbell for user %s: no ringing call found", connection.user_id)
         return 0
@@ -222,3 +280,64 @@ def doorbell_notify(*, connection: ButterflyMXConnection, building_id: int, tena
         "Doorbell for user %s: call %s pushed to %d devices", connection.user_id, ring.call_id, sent
     )
     return sent
+
+
+def _call_handled_send(*, connection: ButterflyMXConnection, ring: Ring) -> bool:
+    """Best effort, sent once: tell the panel the call was handled so that it stops ringing.
+    A failure is logged (never the guid) and changes nothing about the Open."""
+    if not settings.BUTTERFLYMX_CALL_HANDLED_ENABLED:
+        return False
+    if ring.call_guid is None or ring.panel_id is None:
+        return False
+    guid, panel_id = ring.call_guid, ring.panel_id
+    try:
+        butterflymx_call(
+            connection=connection,
+            call=lambda client: client.call_handled(call_guid=guid, panel_id=panel_id),
+        )
+    except FAILURES as error:
+        logger.warning(
+            "Call %s of user %s not marked handled: %s",
+            ring.call_id,
+            connection.user_id,
+            type(error).__name__,
+        )
+        return False
+    logger.info("Call %s of user %s marked handled", ring.call_id, connection.user_id)
+    return True
+
+
+def doorbell_answered(
+    *,
+    connection: ButterflyMXConnection,
+    building_id: int,
+    tenant_id: int,
+    access_point_id: int,
+    call_id: int | None = None,
+) -> Ring | None:
+    """A resident's Open opened the access point: the call of theirs ringing from that
+    panel (``call_id`` when the notification named it) is answered. The banner goes away
+    and, when BUTTERFLYMX_CALL_HANDLED_ENABLED, the panel is told to stop ringing."""
+    rings = [Ring(**kept) for kept in (cache.get(_ringing_key(building_id)) or {}).values()]
+    rings = [ring for ring in rings if ring.access_point_id == access_point_id]
+    if call_id is not None:
+        rings = [ring for ring in rings if ring.call_id == call_id]
+    elif rings:
+        try:
+            tenant = listing_get(
+                connection=connection, building_id=building_id, tenant_id=tenant_id
+            ).tenant
+        except (DoorNotFound, *FAILURES):
+            return None
+        unit_id = tenant.unit.id if tenant.unit else None
+        rings = [
+            ring
+            for ring in rings
+            if ring.recipient_id == tenant.id or (unit_id is not None and ring.unit_id == unit_id)
+        ]
+    if not rings:
+        return None
+    ring = max(rings, key=lambda found: (found.logged_at, found.call_id))
+    ringing_forget(building_id=building_id, call_id=ring.call_id)
+    _call_handled_send(connection=connection, ring=ring)
+    return ring

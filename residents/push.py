@@ -165,6 +165,18 @@ def doorbell_webhooks_remove(*, connection: ButterflyMXConnection) -> None:
         webhook.delete()
 
 
+def doorbell_webhooks_renew(*, connection: ButterflyMXConnection) -> None:
+    """After a (re)connect: the webhooks were made with the previous token's identity, so
+    while the resident has a subscribed device they are removed (best effort) and made
+    again with the new one. Failures are logged; the connect goes on."""
+    if connection.needs_reconnect:
+        return
+    if not PushSubscription.objects.filter(user_id=connection.user_id).exists():
+        return
+    doorbell_webhooks_remove(connection=connection)
+    doorbell_webhooks_ensure(connection=connection)
+
+
 def push_send(*, subscription: PushSubscription, payload: dict) -> bool:
     """Send one push; a subscription its push service says is gone (404, 410) is deleted."""
     try:

@@ -1,19 +1,23 @@
-"""Store ButterflyMX tokens when allauth completes a connect, a sign-up or a sign-in."""
+"""Store ButterflyMX tokens when allauth completes a connect, a sign-up or a sign-in, and
+make the doorbell's webhooks again with them."""
 
 from allauth.account.signals import user_signed_up
 from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.signals import social_account_added, social_account_updated
 from django.dispatch import receiver
 
+from residents.push import doorbell_webhooks_renew
 from residents.services import connection_save
 
 
 def _store(sociallogin) -> None:
     if sociallogin.account.provider != "butterflymx" or sociallogin.token is None:
         return
-    connection_save(
+    connection = connection_save(
         user=sociallogin.user, social_account=sociallogin.account, token=sociallogin.token
     )
+    # The doorbell's webhooks follow the newly connected identity.
+    doorbell_webhooks_renew(connection=connection)
 
 
 @receiver(social_account_added)

@@ -9,9 +9,13 @@ from residents.selectors import DoorNotFound, connection_for_user
 
 
 @task()
-def doorbell_ring(webhook_id: int) -> int:
+def doorbell_ring(
+    webhook_id: int, call_guid: str | None = None, panel_id: int | None = None
+) -> int:
     """A delivery came for this webhook: re-read the building's calls with the resident's
-    token and push the ringing one. The delivery's own body is never trusted, or even read."""
+    token and push the ringing one. Of the delivery's body only its call guid and panel id
+    come here, kept with the call found for telling the panel it was handled; the door, the
+    unit and the photo come from the re-read alone."""
     webhook = DoorbellWebhook.objects.select_related("user").filter(pk=webhook_id).first()
     if webhook is None:
         return 0
@@ -20,7 +24,11 @@ def doorbell_ring(webhook_id: int) -> int:
         return 0
     try:
         return doorbell_notify(
-            connection=connection, building_id=webhook.building_id, tenant_id=webhook.tenant_id
+            connection=connection,
+            building_id=webhook.building_id,
+            tenant_id=webhook.tenant_id,
+            call_guid=call_guid,
+            panel_id=panel_id,
         )
     except DoorNotFound:
         return 0  # the tenancy ended; the webhook goes with the next opt-out

@@ -27,7 +27,12 @@ from django_htmx.middleware import HtmxDetails
 
 from residents.butterflymx.errors import ValidationFailed
 from residents.butterflymx.types import DoorKind
-from residents.doorbell import open_token_read, ringing_for_tenancy, ringing_forget
+from residents.doorbell import (
+    delivery_call,
+    doorbell_answered,
+    open_token_read,
+    ringing_for_tenancy,
+)
 from residents.failures import FAILURES, failure_for, pass_field_words, seconds
 from residents.forms import UPSTREAM_FIELDS, HistoryForm, PassForm
 from residents.history import Show, by_day
@@ -255,6 +260,14 @@ def door_unlock(
         response = render(request, "residents/doors.html#door-card", context, status=429)
         response["Retry-After"] = str(limited.retry_after)
         return reswap(retarget(response, "closest li"), "outerHTML")
+    if kind == DoorKind.ACCESS_POINT and result.outcome == DoorEvent.Outcome.OPENED:
+        # The banner's and the "Someone's at the door" page's Open: the call is answered.
+        doorbell_answered(
+            connection=connection,
+            building_id=building_id,
+            tenant_id=tenant_id,
+            access_point_id=door_id,
+        )
     if not request.htmx:
         level = messages.SUCCESS if result.outcome == DoorEvent.Outcome.OPENED else messages.WARNING
         messages.add_message(request, level, f"{result.door.name}: {result.message}")
@@ -649,11 +662,13 @@ def push_unsubscribe(request: HtmxHttpRequest, subscription_id: int) -> HttpResp
 @require_POST
 def doorbell_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     """Where ButterflyMX says something rang. Unsigned and in another id space, so it is
-    only a signal: the body is never read, the work happens in the background."""
+    only a signal: of a small body only the call's guid and panel id are read (for telling
+    the panel the call was handled), the work happens in the background."""
     webhook = webhook_for_secret(secret)
     if webhook is None:
         return HttpResponse(status=404)
-    doorbell_ring.enqueue(webhook.pk)
+    call_guid, panel_id = delivery_call(request.body)
+    doorbell_ring.enqueue(webhook.pk, call_guid, panel_id)
     return HttpResponse(status=200)
 
 
@@ -696,7 +711,13 @@ def doorbell_open(request: HtmxHttpRequest) -> HttpResponse:
         failure = failure_for(error)
         return JsonResponse({"message": failure.page_message}, status=failure.status)
     if result.outcome == DoorEvent.Outcome.OPENED:
-        ringing_forget(building_id=wanted.building_id, call_id=wanted.call_id)
+        doorbell_answered(
+            connection=connection,
+            building_id=wanted.building_id,
+            tenant_id=wanted.tenant_id,
+            access_point_id=wanted.access_point_id,
+            call_id=wanted.call_id,
+        )
     return JsonResponse(
         {"outcome": result.outcome, "message": f"{result.door.name}: {result.message}"}
     )

@@ -632,6 +632,24 @@ class ButterflyMXClient:
         """Remove a webhook integration. Never retried; a 404 means it is gone already."""
         self._call("DELETE", f"/v4/tenants/{int(tenant_id)}/integrations/{int(integration_id)}")
 
+    def call_handled(self, *, call_guid: str, panel_id: int) -> None:
+        """Tell the panel that rings ``call_guid`` that the call was handled, so that it stops
+        ringing (ButterflyMX's undocumented v3 call; the ids are the webhook delivery's). Never
+        retried; the guid is scrubbed from any error text."""
+        request = {
+            "data": {
+                "type": "notifications",
+                "attributes": {"call_guid": str(call_guid), "panel_id": int(panel_id)},
+            }
+        }
+        self._call(
+            "POST",
+            "/v3/notifications/open_door",
+            json=request,
+            secrets=(call_guid,),
+            read_timeout=settings.BUTTERFLYMX_RELEASE_READ_TIMEOUT,
+        )
+
     def _keychain_create(self, kind: str, tenant_id: int, name: str, fields: dict) -> Keychain:
         """Create a visitor pass of ``kind``, sent once: with no idempotency key upstream, a
         create that timed out may have happened, so the caller lists by name before trying

@@ -2,6 +2,9 @@
 delete in the documented JSON:API shape, and the call delivery POSTed to each integration bound
 to ``call`` when a visitor rings its tenant's unit.
 
+ButterflyMX's undocumented v3 ``POST /v3/notifications/open_door`` (``{call_guid, panel_id}``,
+the delivery's ids) tells the panel the call was handled: the ringing call is marked opened.
+
 Like the real service, a delivery is unsigned, carries ids from another id space, no call id
 and no time, is sent once and never again (a ``drop`` fault on
 ``butterflymx.webhook_delivery`` loses one), and never holds up the ring.
@@ -22,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from sandbox.butterflymx.api_views import bearer_is_live, bearer_required
 from sandbox.butterflymx.errors import ApiError, api_error_body, api_error_response
 from sandbox.butterflymx.listing import page_get
-from sandbox.butterflymx.models import Call, Integration, Tenant
+from sandbox.butterflymx.models import RING_TIMEOUT, Call, Integration, Tenant
 from sandbox.butterflymx.serializers import photo_url, time_format
 from sandbox.faults import endpoint, outgoing_fault, outgoing_register
 
@@ -32,6 +35,12 @@ DELIVERY = outgoing_register("butterflymx.webhook_delivery")
 DELIVERY_TIMEOUT_SECONDS = 5
 # Deliveries name panels, units and people by ids of another space than the REST API's.
 OTHER_ID_SPACE = 70_000_000
+# A call's guid is the same in every delivery of it, and no REST answer shows it.
+CALL_GUID_NAMESPACE = uuid.UUID("6f1d2c1e-4a0b-4d55-9d0e-2b7f0c3a9e11")
+
+
+def call_guid(call: Call) -> str:
+    return str(uuid.uuid5(CALL_GUID_NAMESPACE, f"sandbox-call:{call.pk}"))
 
 
 def integration_data(integration: Integration) -> dict:
@@ -144,7 +153,7 @@ def call_delivery(call: Call, *, request) -> dict:
             "resource_type": "call",
             "action": "create",
             "data": {
-                "guid": str(uuid.uuid4()),
+                "guid": call_guid(call),
                 "user": {
                     "id": OTHER_ID_SPACE + recipient.person_id,
                     "name": f"{recipient.person.first_name} {recipient.person.last_name}",
@@ -188,3 +197,51 @@ def call_deliveries_send(call: Call, *, request) -> int:
         threading.Thread(target=_post, args=(url, body), daemon=True).start()
         sent += 1
     return sent
+
+
+def _open_door_params(body: bytes) -> tuple[str, int]:
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        raise ApiError(400, "bad_request", "The request body is not valid JSON.") from None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attributes, dict):
+        raise ApiError(400, "bad_request", 'Send {"data": {"attributes": {...}}}.')
+    guid, panel_id = attributes.get("call_guid"), attributes.get("panel_id")
+    if not isinstance(guid, str) or not guid:
+        raise ApiError(422, "blank", "call_guid can't be blank.", field="call_guid")
+    if isinstance(panel_id, str) and panel_id.isascii() and panel_id.isdigit():
+        panel_id = int(panel_id)
+    if not isinstance(panel_id, int) or isinstance(panel_id, bool):
+        raise ApiError(422, "invalid", "panel_id is not a number.", field="panel_id")
+    return guid, panel_id
+
+
+@csrf_exempt
+@endpoint("butterflymx.v3_open_door", authenticated=bearer_is_live, error_body=api_error_body)
+@require_http_methods(["POST"])
+@bearer_required
+def open_door(request, person):
+    """The v3 "call handled": the person's ringing call with this guid, from this panel (in
+    the deliveries' id space), stops ringing. Nothing else: no door opens here."""
+    try:
+        guid, panel_id = _open_door_params(request.body)
+        now = timezone.now()
+        # Still ringing at the panel: unanswered, or answered by a door release (which, as at
+        # ButterflyMX, lets the caller in but does not stop the panel's ringing).
+        ringing = Call.objects.filter(
+            recipient__person=person,
+            device_id=panel_id - OTHER_ID_SPACE,
+            status__in=[Call.Status.INITIALIZING, Call.Status.OPENED_DOOR],
+            logged_at__gt=now - RING_TIMEOUT,
+        )
+        found = next((call for call in ringing if call_guid(call) == guid), None)
+        if found is None:
+            raise ApiError(404, "not_found", "Call not found.")
+    except ApiError as error:
+        return api_error_response(error)
+    if found.status != Call.Status.OPENED_DOOR:
+        found.status = Call.Status.OPENED_DOOR
+        found.save(update_fields=["status"])
+    return HttpResponse(status=204)

@@ -67,6 +67,7 @@ api_patterns = [
     path("v4/access_points", api_views.access_points, name="sandbox_bmx_access_points"),
     path("v4/devices", api_views.devices, name="sandbox_bmx_devices"),
     path("v4/door_release_requests", api_views.door_release, name="sandbox_bmx_door_release"),
+    path("v3/notifications/open_door", integrations.open_door, name="sandbox_bmx_v3_open_door"),
     path(
         "v4/tenants/<int:tenant_id>/integrations",
         integrations.integrations,

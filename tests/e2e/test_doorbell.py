@@ -1,5 +1,6 @@
 """The service worker in a real browser: a doorbell push becomes a notification with an Open
-action, and Open becomes the unlock request that lets the visitor in.
+action, and Open becomes the unlock request that lets the visitor in. Without push, the doors
+page's "ringing now" banner shows a ring with its photo, and its Open lets the visitor in.
 
 No push service can be reached offline, so the push is delivered to the registered service
 worker through Chromium's DevTools protocol (ServiceWorker.deliverPushMessage), as a push
@@ -8,9 +9,12 @@ the click is a notificationclick event dispatched inside the service worker with
 notification it showed and the "open" action."""
 
 import json
+import re
 import time
 
 import pytest
+import requests
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from residents.doorbell import push_payload, ringing_find
@@ -113,3 +117,54 @@ def test_a_push_becomes_a_notification_and_its_open_lets_the_visitor_in(
     assert event.outcome == "opened"
     assert (event.door_kind, event.door_id) == ("access_point", world.harbor_front_door.pk)
     assert event.tenant_id == tenant.pk
+
+
+def test_the_ringing_now_banner_shows_the_visitor_and_its_open_lets_them_in(
+    browse, bmx_sandbox, resident, password, live_server
+):
+    world = bmx_sandbox.world
+    tenant = world.rosa_harbor
+    connection_create(user=resident, person=world.rosa, tokens=bmx_sandbox.issue_tokens(world.rosa))
+    tab: Tab = browse("doorbell-banner", **PHONE)
+    page = tab.page
+    sign_in(tab, email=resident.email, password=password, lands_on=None)
+    page.goto(reverse("doors", args=[tenant.building_id, tenant.pk]))
+    expect(page.get_by_role("heading", name="Harbor Point", level=1)).to_be_visible()
+    banner = page.locator("#ringing")
+    expect(banner.get_by_role("heading", name=re.compile("Someone is at"))).to_have_count(0)
+
+    rang = requests.post(
+        f"{live_server.url}/sandbox/butterflymx/ring/",
+        json={"unit_id": world.rosa_unit.pk},
+        timeout=5,
+    )
+    assert rang.status_code == 201
+    call_id = rang.json()["data"]["id"]
+
+    # The poll (every 5 s, asking ButterflyMX at most every 10 s) brings the ring.
+    heading = banner.get_by_role("heading", name="Someone is at Front entrance panel")
+    expect(heading).to_be_visible(timeout=25_000)
+    photo = banner.get_by_role("img", name="The intercom's photo of your visitor")
+    photo_url = reverse("history_photo", args=[tenant.building_id, tenant.pk, "call", call_id])
+    expect(photo).to_have_attribute("src", photo_url)
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    tab.check("doorbell-banner")
+    assert not DoorEvent.objects.exists()
+
+    banner.get_by_role("button", name="Open", exact=True).click()
+
+    expect(page.locator(".messages")).to_contain_text(
+        re.compile(r"Front door: Opened at \d{2}:\d{2}")
+    )
+    expect(heading).to_have_count(0)
+    event = DoorEvent.objects.get()
+    assert event.outcome == "opened"
+    assert (event.door_kind, event.door_id) == ("access_point", world.harbor_front_door.pk)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").tap()
+    expect(page.get_by_role("heading", name="History", level=1)).to_be_visible()
+    today = page.get_by_role("region", name="Today")
+    expect(today.locator(".history-entry").filter(has_text="Front door").first).to_contain_text(
+        "Front door · you, with Foyer"
+    )

@@ -413,3 +413,216 @@ def test_the_someones_at_the_door_page_shows_the_photo_and_open(bmx_sandbox, ros
     door = [tenant.building_id, tenant.pk, "access_point", world.harbor_front_door.pk]
     assert reverse("door_unlock", args=door) in page
     assert "This call has ended" in ended
+
+
+# Telling the panel the call was handled (BUTTERFLYMX_CALL_HANDLED_ENABLED).
+
+
+@pytest.fixture
+def handled_calls(monkeypatch):
+    """Every "call handled" Foyer sends, as (guid, panel id); each still goes to the sandbox."""
+    from residents.butterflymx.client import ButterflyMXClient
+
+    sent = []
+    original = ButterflyMXClient.call_handled
+
+    def spy(self, *, call_guid, panel_id):
+        sent.append((call_guid, panel_id))
+        return original(self, call_guid=call_guid, panel_id=panel_id)
+
+    monkeypatch.setattr(ButterflyMXClient, "call_handled", spy)
+    return sent
+
+
+def _rang(foyer, bmx_sandbox, rosa_client):
+    """A ring delivered and pushed: the Open token and the sandbox's call."""
+    from sandbox.butterflymx.models import Call as SandboxCall
+
+    token = _token_from_a_ring(foyer, bmx_sandbox, rosa_client)
+    return token, SandboxCall.objects.get(
+        recipient=bmx_sandbox.world.rosa_harbor, status="initializing"
+    )
+
+
+def test_call_handled_is_off_by_default(foyer, bmx_sandbox, rosa_client, handled_calls):
+    token, _ = _rang(foyer, bmx_sandbox, rosa_client)
+
+    assert open_door(rosa_client, token).json()["outcome"] == "opened"
+
+    assert handled_calls == []
+    assert bmx_sandbox.calls("butterflymx.v3_open_door") == 0
+
+
+def test_an_open_tells_the_panel_once_that_the_call_was_handled(
+    foyer, bmx_sandbox, rosa_client, handled_calls, settings, caplog
+):
+    from sandbox.butterflymx.integrations import OTHER_ID_SPACE, call_guid
+
+    settings.BUTTERFLYMX_CALL_HANDLED_ENABLED = True
+    token, call = _rang(foyer, bmx_sandbox, rosa_client)
+
+    first = open_door(rosa_client, token)
+    second = open_door(rosa_client, token)
+
+    assert first.json()["outcome"] == second.json()["outcome"] == "opened"
+    assert handled_calls == [(call_guid(call), OTHER_ID_SPACE + call.device_id)]
+    assert bmx_sandbox.calls("butterflymx.v3_open_door") == 1
+    assert "marked handled" in caplog.text
+    assert call_guid(call) not in caplog.text
+
+
+def test_a_failed_open_tells_the_panel_nothing(
+    foyer, bmx_sandbox, rosa_client, handled_calls, settings
+):
+    settings.BUTTERFLYMX_CALL_HANDLED_ENABLED = True
+    token, _ = _rang(foyer, bmx_sandbox, rosa_client)
+    bmx_sandbox.fault(endpoint="butterflymx.door_release", kind="status", status=503)
+
+    response = open_door(rosa_client, token)
+
+    assert response.json()["outcome"] != "opened"
+    assert handled_calls == []
+    assert bmx_sandbox.calls("butterflymx.v3_open_door") == 0
+
+
+def test_a_failed_call_handled_does_not_change_the_open(
+    foyer, bmx_sandbox, rosa_client, handled_calls, settings, caplog
+):
+    from sandbox.butterflymx.integrations import call_guid
+
+    settings.BUTTERFLYMX_CALL_HANDLED_ENABLED = True
+    token, call = _rang(foyer, bmx_sandbox, rosa_client)
+    bmx_sandbox.fault(endpoint="butterflymx.v3_open_door", kind="status", status=503)
+
+    response = open_door(rosa_client, token)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "opened"
+    assert len(handled_calls) == 1
+    assert bmx_sandbox.calls("butterflymx.v3_open_door") == 1  # never retried
+    assert "not marked handled" in caplog.text
+    assert call_guid(call) not in caplog.text
+
+
+def test_a_forged_guid_opens_nothing(
+    foyer, bmx_sandbox, rosa_client, client, handled_calls, settings, caplog
+):
+    """A delivery naming a made-up call only makes Foyer ask ButterflyMX; an Open still opens
+    the door ButterflyMX names, and the forged guid stops no real call's ringing."""
+    from sandbox.butterflymx.models import Call as SandboxCall
+
+    settings.BUTTERFLYMX_CALL_HANDLED_ENABLED = True
+    world = bmx_sandbox.world
+    subscribe(rosa_client, foyer.device())
+    integration = Integration.objects.get(tenant=world.rosa_harbor)
+    webhook_path = integration.configuration["url"].removeprefix(foyer_site(integration))
+    forged_guid = "0badc0de-0000-4000-8000-000000000000"
+    forged = {"guid": forged_guid, "panel": {"id": 1, "name": "Fake"}, "unit": {"id": 1}}
+    released = bmx_sandbox.calls("butterflymx.door_release")
+
+    client.post(webhook_path, data=forged, content_type="application/json")
+    time.sleep(0.5)
+    assert foyer.pushes == []  # nothing rings: nothing is pushed, nothing opened
+    assert bmx_sandbox.calls("butterflymx.door_release") == released
+    assert handled_calls == []
+
+    call = call_create(unit=world.rosa_unit)
+    client.post(webhook_path, data=forged, content_type="application/json")
+    token = foyer.payload(foyer.wait_for(1)[0])["open"]["token"]
+    assert bmx_sandbox.calls("butterflymx.door_release") == released
+    response = open_door(rosa_client, token)
+
+    assert response.json()["outcome"] == "opened"
+    event = DoorEvent.objects.get()
+    assert (event.door_kind, event.door_id) == ("access_point", world.harbor_front_door.pk)
+    assert handled_calls == [(forged_guid, 1)]
+    assert "not marked handled" in caplog.text  # ButterflyMX knows no such call
+    assert forged_guid not in caplog.text
+    assert SandboxCall.objects.filter(pk=call.pk).exists()
+
+
+def test_a_delivery_body_too_big_or_malformed_gives_no_guid():
+    from residents.doorbell import DELIVERY_MAX_BYTES, delivery_call
+
+    good = {"guid": "6F1D2C1E-4A0B-4D55-9D0E-2B7F0C3A9E11", "panel": {"id": 70000001}}
+    assert delivery_call(json.dumps(good).encode()) == (good["guid"].lower(), 70000001)
+    assert delivery_call(json.dumps({"event": {"data": good}}).encode())[1] == 70000001
+    padded = {**good, "pad": "x" * DELIVERY_MAX_BYTES}
+    assert delivery_call(json.dumps(padded).encode()) == (None, None)
+    assert delivery_call(json.dumps({**good, "guid": "../../x"}).encode()) == (None, None)
+    assert delivery_call(json.dumps({**good, "panel": {"id": "7"}}).encode()) == (None, None)
+    assert delivery_call(json.dumps({**good, "panel": {"id": True}}).encode()) == (None, None)
+    assert delivery_call(b"not json") == (None, None)
+    assert delivery_call(b"[1]") == (None, None)
+
+
+def test_the_banners_open_tells_the_panel_too(
+    foyer, bmx_sandbox, rosa_client, handled_calls, settings
+):
+    from sandbox.butterflymx.integrations import OTHER_ID_SPACE, call_guid
+
+    settings.BUTTERFLYMX_CALL_HANDLED_ENABLED = True
+    world = bmx_sandbox.world
+    _, call = _rang(foyer, bmx_sandbox, rosa_client)
+    tenancy = [world.rosa_harbor.building_id, world.rosa_harbor.pk]
+    banner = reverse("doorbell_banner", args=tenancy)
+    assert "Someone is at" in rosa_client.get(banner, HTTP_HX_REQUEST="true").content.decode()
+
+    rosa_client.post(
+        reverse("door_unlock", args=[*tenancy, "access_point", world.harbor_front_door.pk]),
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert handled_calls == [(call_guid(call), OTHER_ID_SPACE + call.device_id)]
+    assert "Someone is at" not in rosa_client.get(banner, HTTP_HX_REQUEST="true").content.decode()
+
+
+# Reconnecting ButterflyMX.
+
+
+def test_reconnecting_makes_the_webhooks_again_with_the_new_token(
+    foyer, bmx_sandbox, rosa_client, connected_resident
+):
+    from tests.residents.butterflymx_flow import connect
+
+    world = bmx_sandbox.world
+    subscribe(rosa_client, foyer.device())
+    before = set(Integration.objects.values_list("pk", flat=True))
+    hashes = set(DoorbellWebhook.objects.values_list("secret_hash", flat=True))
+    assert len(before) == 2
+
+    connect(rosa_client, person=world.rosa)
+
+    after = Integration.objects.filter(tenant__person=world.rosa)
+    assert after.count() == 2
+    assert not before & set(after.values_list("pk", flat=True))
+    webhooks = DoorbellWebhook.objects.filter(user=connected_resident)
+    assert {webhook.tenant_id for webhook in webhooks} == {world.rosa_harbor.pk, world.rosa_elm.pk}
+    assert not hashes & set(webhooks.values_list("secret_hash", flat=True))
+    assert {webhook.integration_id for webhook in webhooks} == set(
+        after.values_list("pk", flat=True)
+    )
+
+
+def test_reconnecting_after_a_disconnect_makes_the_webhooks_for_the_devices(
+    foyer, bmx_sandbox, rosa_client, connected_resident
+):
+    from tests.residents.butterflymx_flow import connect
+
+    subscribe(rosa_client, foyer.device())
+    rosa_client.post(reverse("butterflymx_disconnect"))
+    assert not Integration.objects.exists()
+
+    connect(rosa_client, person=bmx_sandbox.world.rosa)
+
+    assert Integration.objects.count() == 2
+    assert DoorbellWebhook.objects.filter(user=connected_resident).count() == 2
+
+
+def test_reconnecting_without_devices_makes_no_webhooks(bmx_sandbox, rosa_client):
+    from tests.residents.butterflymx_flow import connect
+
+    connect(rosa_client, person=bmx_sandbox.world.rosa)
+
+    assert not Integration.objects.exists()
+    assert not DoorbellWebhook.objects.exists()

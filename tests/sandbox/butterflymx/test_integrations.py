@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from django.test import RequestFactory
 
 from sandbox import faults
 from sandbox.butterflymx.models import Integration
@@ -177,3 +178,59 @@ def test_a_dropped_delivery_is_never_sent(api, bmx_world, client, scripted_http)
         RING, json.dumps({"unit_id": bmx_world.rosa_unit.id}), content_type="application/json"
     )
     assert len(_delivered(scripted_http, 1)) == 1
+
+
+def open_door_body(guid, panel_id):
+    return {
+        "data": {"type": "notifications", "attributes": {"call_guid": guid, "panel_id": panel_id}}
+    }
+
+
+def test_v3_open_door_marks_only_the_matching_ringing_call_handled(api, bmx_world):
+    from sandbox.butterflymx.integrations import OTHER_ID_SPACE, call_guid
+    from sandbox.butterflymx.models import Call
+    from sandbox.butterflymx.services import call_create
+
+    rosa, sam = bmx_world.rosa, bmx_world.sam
+    call = call_create(unit=bmx_world.rosa_unit)
+    panel_id = OTHER_ID_SPACE + call.device_id
+    path = "/v3/notifications/open_door"
+
+    forged = api(
+        rosa, "post", path, open_door_body("6f1d2c1e-0000-4000-8000-000000000000", panel_id)
+    )
+    other_panel = api(rosa, "post", path, open_door_body(call_guid(call), panel_id + 1))
+    not_hers = api(sam, "post", path, open_door_body(call_guid(call), panel_id))
+    call.refresh_from_db()
+    assert (forged.status_code, other_panel.status_code, not_hers.status_code) == (404, 404, 404)
+    assert call.status == Call.Status.INITIALIZING
+
+    handled = api(rosa, "post", path, open_door_body(call_guid(call), panel_id))
+
+    assert handled.status_code == 204
+    call.refresh_from_db()
+    assert call.status == Call.Status.OPENED_DOOR
+
+
+def test_v3_open_door_needs_a_token(client, bmx_world):
+    response = client.post(
+        f"{API}/v3/notifications/open_door",
+        json.dumps(open_door_body("x", 1)),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 401
+
+
+def test_a_calls_deliveries_carry_its_one_guid(bmx_world):
+    from sandbox.butterflymx.integrations import call_delivery, call_guid
+    from sandbox.butterflymx.services import call_create
+
+    first = call_create(unit=bmx_world.rosa_unit)
+    second = call_create(unit=bmx_world.rosa_unit)
+
+    def guid(call):
+        return call_delivery(call, request=RequestFactory().get("/"))["event"]["data"]["guid"]
+
+    assert guid(first) == guid(first) == call_guid(first)
+    assert guid(second) != guid(first)
