@@ -25,7 +25,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py migrate --no-input --database sandbox
 	$(PY) manage.py sandbox_seed
-	$(PY) manage.py sandbox_demo_tokens | $(PY) manage.py seed_demo --butterflymx-tokens -
+	$(PY) manage.py sandbox_demo_tokens | $(PY) manage.py seed_demo --butterflymx-tokens - && $(PY) manage.py sandbox_demo_amenities | $(PY) manage.py amenities_link -
 	$(PY) manage.py vapid_dev_keys
 	@# The task worker (doorbell notifications) runs beside the server; Ctrl-C stops both.
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

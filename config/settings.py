@@ -342,6 +342,15 @@ BUTLR_TOKEN_RENEW_MARGIN = env.int("BUTLR_TOKEN_RENEW_MARGIN", default=300)
 OCCUPANCY_TOPOLOGY_SECONDS = env.int("OCCUPANCY_TOPOLOGY_SECONDS", default=600)
 OCCUPANCY_LAST_GOOD_SECONDS = env.int("OCCUPANCY_LAST_GOOD_SECONDS", default=7 * 86400)
 OCCUPANCY_OUTAGE_SECONDS = env.int("OCCUPANCY_OUTAGE_SECONDS", default=30)
+# Amenities residents see: busyness is quiet below AMENITY_QUIET_BELOW of the capacity, busy
+# from AMENITY_BUSY_FROM (Butlr's own thresholds); counts of 1 to AMENITY_FEW_THRESHOLD
+# people read "a few" so that no one is singled out (0 shows every count); the best time to
+# go is looked for between AMENITY_DAY_START and AMENITY_DAY_END (hours, local time).
+AMENITY_QUIET_BELOW = env.float("AMENITY_QUIET_BELOW", default=0.30)
+AMENITY_BUSY_FROM = env.float("AMENITY_BUSY_FROM", default=0.70)
+AMENITY_FEW_THRESHOLD = env.int("AMENITY_FEW_THRESHOLD", default=2)
+AMENITY_DAY_START = env.int("AMENITY_DAY_START", default=6)
+AMENITY_DAY_END = env.int("AMENITY_DAY_END", default=22)
 
 # The sandbox is served only when some upstream is the sandbox, and never in production
 # unless asked for explicitly (the benchmark runs it as its own process).

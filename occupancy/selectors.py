@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,9 @@ from occupancy.services import (
     reporting_fetch,
     topology_fetch,
 )
+
+if TYPE_CHECKING:
+    from occupancy.amenities import AmenitiesBoard
 
 QUIET_BELOW = 0.30
 BUSY_FROM = 0.70
@@ -1281,3 +1284,12 @@ def _sensor_heatmap(sensor: Sensor, detections: list[Detection], *, room: str) -
         caption=caption,
         scale=heat_scale(busiest),
     )
+
+
+def amenities_for_building(*, butterflymx_building_id: int) -> AmenitiesBoard | None:
+    """What residents of a ButterflyMX building may see of its chosen amenities (counts,
+    busyness and their typical day), or None when the building is not linked or has none."""
+    # Imported here: the amenities module builds on this one.
+    from occupancy import amenities
+
+    return amenities.amenities_for_building(butterflymx_building_id=butterflymx_building_id)

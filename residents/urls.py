@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from residents import views
+from residents import amenity_views, views
 from residents.butterflymx.types import DoorKind
 
 
@@ -57,6 +57,7 @@ urlpatterns = [
         views.history_photo_view,
         name="history_photo",
     ),
+    path(f"{tenancy}amenities/", amenity_views.amenities, name="amenities"),
     path("history/", views.history_home, name="history_home"),
     # Where the history lived before it had ButterflyMX's record: old links still work.
     path("activity/", RedirectView.as_view(pattern_name="history_home"), name="activity"),

@@ -86,6 +86,7 @@ class ReportingQuery:
     spaces: tuple[str, ...] = ()
     group_by: tuple[str, ...] = ()
     window: Window | None = None
+    rooms: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.measurement not in MEASUREMENTS:
@@ -109,6 +110,8 @@ class ReportingQuery:
         }
         if self.spaces:
             query_filter["spaces"] = {"eq": list(self.spaces)}
+        if self.rooms:
+            query_filter["rooms"] = {"eq": list(self.rooms)}
         body: dict[str, Any] = {"filter": query_filter}
         if self.group_by:
             body["group_by"] = {"order": list(self.group_by)}

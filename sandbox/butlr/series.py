@@ -90,6 +90,8 @@ _RHYTHMS = {
     "quiet": (0.0, ((10.0, 90, 0.3), (14.5, 100, 0.35))),
     "terrace": (0.0, ((12.5, 60, 0.2), (18.75, 100, 0.55))),
     "party": (0.0, ((19.5, 120, 0.35),)),
+    "pool": (0.0, ((7.0, 40, 0.35), (12.5, 45, 0.2), (17.75, 70, 0.55))),
+    "laundry": (0.0, ((8.0, 45, 0.15), (19.5, 80, 0.35))),
 }
 _WEEKEND_RHYTHMS = {
     "gym": (0.0, ((9.5, 80, 0.7), (17.0, 80, 0.5))),
@@ -97,6 +99,9 @@ _WEEKEND_RHYTHMS = {
     "lounge": (0.03, ((11.0, 120, 0.4), (15.5, 120, 0.5), (20.5, 90, 0.5))),
     "terrace": (0.0, ((13.0, 120, 0.45), (18.5, 120, 0.8))),
     "party": (0.0, ((20.0, 150, 0.8),)),
+    "pool": (0.0, ((11.5, 120, 0.6), (15.5, 120, 0.75))),
+    # Laundry is a weekend chore: busy from mid-morning to late afternoon.
+    "laundry": (0.02, ((10.5, 120, 0.8), (15.0, 150, 0.7))),
 }
 # How busy a weekend day is against a weekday, for rooms without a weekend rhythm of their own.
 _WEEKEND_FACTOR = {

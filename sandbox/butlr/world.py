@@ -263,6 +263,16 @@ _SITES = (
                 entrances=("Roof stairs", "Roof elevator"),
                 offline_entrances=("Roof stairs",),
             ),
+            # Listed last (and numbered so) to keep the floors above as they were.
+            _FloorSpec(
+                name="Wellness floor",
+                number=5,
+                rooms=(
+                    _RoomSpec("Pool", "pool", 25, 2600, presence_sensors=2),
+                    _RoomSpec("Laundry room", "laundry", 10, 450),
+                ),
+                entrances=("Wellness floor elevator lobby",),
+            ),
         ),
     ),
     _SiteSpec(
