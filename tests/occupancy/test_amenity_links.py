@@ -123,3 +123,9 @@ def test_staff_edit_links_and_amenities_in_the_admin(client, password):
 
     assert page.status_code == 200
     assert 'value="Gym"' in page.content.decode()
+
+
+def test_the_dashboard_links_to_the_amenities_page(manager_client, fake_butlr):
+    page = manager_client.get(reverse("occupancy:dashboard")).content.decode()
+
+    assert f'href="{reverse("occupancy:amenity_links")}"' in page
