@@ -350,8 +350,9 @@ def test_butlr_fault_after_good_figures(
     for name in (DASHBOARD, POLL):
         assert pages[name].status_code == 200, name
         text = assert_readable(pages[name], None)
-        if name in failing.pages and path.name == "detections":
+        if name in failing.pages and path.name == "detections" and FAULTS[fault_name].sandbox:
             # Only the heatmap is old: it says so itself, and the figures above stay fresh.
+            # (With nothing listening at Butlr's address, every figure is old.)
             assert HEATMAP_STALE.format(time="10:32") in text
             assert STALE.format(time="10:32") not in text
         elif name in failing.pages:

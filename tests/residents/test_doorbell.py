@@ -589,15 +589,19 @@ def test_reconnecting_makes_the_webhooks_again_with_the_new_token(
     subscribe(rosa_client, foyer.device())
     before = set(Integration.objects.values_list("pk", flat=True))
     hashes = set(DoorbellWebhook.objects.values_list("secret_hash", flat=True))
-    assert len(before) == 2
+    assert len(before) == 3  # one per home
 
     connect(rosa_client, person=world.rosa)
 
     after = Integration.objects.filter(tenant__person=world.rosa)
-    assert after.count() == 2
+    assert after.count() == 3
     assert not before & set(after.values_list("pk", flat=True))
     webhooks = DoorbellWebhook.objects.filter(user=connected_resident)
-    assert {webhook.tenant_id for webhook in webhooks} == {world.rosa_harbor.pk, world.rosa_elm.pk}
+    assert {webhook.tenant_id for webhook in webhooks} == {
+        world.rosa_harbor.pk,
+        world.rosa_elm.pk,
+        world.rosa_skyline.pk,
+    }
     assert not hashes & set(webhooks.values_list("secret_hash", flat=True))
     assert {webhook.integration_id for webhook in webhooks} == set(
         after.values_list("pk", flat=True)
@@ -615,8 +619,8 @@ def test_reconnecting_after_a_disconnect_makes_the_webhooks_for_the_devices(
 
     connect(rosa_client, person=bmx_sandbox.world.rosa)
 
-    assert Integration.objects.count() == 2
-    assert DoorbellWebhook.objects.filter(user=connected_resident).count() == 2
+    assert Integration.objects.count() == 3
+    assert DoorbellWebhook.objects.filter(user=connected_resident).count() == 3
 
 
 def test_reconnecting_without_devices_makes_no_webhooks(bmx_sandbox, rosa_client):

@@ -42,6 +42,7 @@ ENDPOINT_NAMES = {
     "butterflymx.integrations",
     "butterflymx.integration",
     "butterflymx.webhook_delivery",
+    "butterflymx.v3_open_door",
 }
 
 
