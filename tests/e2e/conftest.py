@@ -1,6 +1,7 @@
 """Browser journeys: Debian's headless Chromium, one per run of the journeys, a fresh context
 per test, and on every page an axe-core check and a look at the console."""
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -145,5 +147,10 @@ def browse(browser, live_server, request) -> Iterator[Callable[..., Tab]]:
     if call is not None and call.failed:
         for tab in tabs:
             tab.screenshot("failure")
+    # Whatever a page still loads (a lazy photo) is answered before the test's settings
+    # and database go: no request may reach the live server after the journey.
+    for tab in tabs:
+        with contextlib.suppress(PlaywrightError):
+            tab.page.wait_for_load_state("networkidle", timeout=5_000)
     for context in contexts:
         context.close()

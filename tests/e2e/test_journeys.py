@@ -145,6 +145,8 @@ def test_a_new_resident_on_a_phone_connects_opens_a_door_and_disconnects(
     expect(today.locator(".history-entry").filter(has_text="Front door")).to_have_count(1)
     expect(today.locator(".history-entry").first).to_contain_text("Front door · you, with Foyer")
     tab.check("history")
+    # The intercom photos are in before moving on: no request outlives the journey.
+    page.wait_for_load_state("networkidle")
 
     page.get_by_role("link", name="Account").tap()
     expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
@@ -506,6 +508,7 @@ def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
     expect(uses).to_have_count(1)
     expect(uses).to_contain_text("Front door · Ana (visitor pass, PIN)")
     tab.check("history-pass")
+    page.wait_for_load_state("networkidle")
     page.go_back()
     ana.get_by_role("link", name="Ana").tap()
     expect(page.get_by_role("heading", name="Pass for Ana")).to_be_visible()
@@ -541,3 +544,4 @@ def test_a_resident_lets_a_visitor_in_with_a_pass_and_revokes_it(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     tab.check("history")
+    page.wait_for_load_state("networkidle")
