@@ -225,6 +225,9 @@ PROPERTY_MANAGERS_GROUP = "Property managers"
 # http://localhost in development and tests (never an IP address such as 127.0.0.1).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Foyer"
+# A code is accepted for one 30-second step either side of now (RFC 6238's allowance for
+# a code typed as its step ends, and for a phone's clock a little off).
+MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = True
 # allauth allows signing up with a passkey alone only with mandatory email verification by
 # code; Foyer's sign-up keeps its password.

@@ -4,12 +4,14 @@ import re
 
 import pytest
 import responses
+import time_machine
+from allauth.mfa.totp.internal.auth import validate_totp_code
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import TOTP_SECRET, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +327,11 @@ def test_the_sign_up_page_shows_each_error_beside_its_field(client):
     assert set(errors) == {"id_email", "id_password2"}
     assert "valid email address" in errors["id_email"]
     assert "same password" in errors["id_password2"]
+
+
+@pytest.mark.parametrize(("steps_ago", "accepted"), [(0, True), (1, True), (2, False)])
+def test_an_authenticator_code_is_good_for_one_step_either_side(steps_ago, accepted):
+    """A code typed as its 30 seconds end still signs in; an older one does not."""
+    now = 1_800_000_015.0
+    with time_machine.travel(now, tick=False):
+        assert validate_totp_code(TOTP_SECRET, totp_code(at=now - 30 * steps_ago)) is accepted
