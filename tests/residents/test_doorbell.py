@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from residents.doorbell import Ring, open_token
-from residents.models import DoorbellWebhook, DoorEvent, PushSubscription
+from residents.doorbell import Ring, doorbell_notify, open_token
+from residents.models import ButterflyMXConnection, DoorbellWebhook, DoorEvent, PushSubscription
 from sandbox import faults
 from sandbox.butterflymx.models import Integration
 from sandbox.butterflymx.services import call_create
@@ -630,3 +630,31 @@ def test_reconnecting_without_devices_makes_no_webhooks(bmx_sandbox, rosa_client
 
     assert not Integration.objects.exists()
     assert not DoorbellWebhook.objects.exists()
+
+
+def test_a_second_signal_for_the_same_ring_pushes_nothing_more(
+    foyer, bmx_sandbox, rosa_client, connected_resident
+):
+    world = bmx_sandbox.world
+    subscribe(rosa_client, foyer.device())
+    ring(rosa_client, world.rosa_unit)
+    foyer.wait_for(1)
+
+    sent = doorbell_notify(
+        connection=ButterflyMXConnection.objects.get(user=connected_resident),
+        building_id=world.rosa_harbor.building_id,
+        tenant_id=world.rosa_harbor.pk,
+    )
+
+    assert sent == 0
+    assert len(foyer.pushes) == 1
+
+
+def test_the_banner_asks_butterflymx_at_most_once_in_a_while(bmx_sandbox, rosa_client):
+    world = bmx_sandbox.world
+    banner = reverse("doorbell_banner", args=[world.rosa_harbor.building_id, world.rosa_harbor.pk])
+
+    for _ in range(3):
+        rosa_client.get(banner, HTTP_HX_REQUEST="true")
+
+    assert bmx_sandbox.calls("butterflymx.calls") == 1
