@@ -141,3 +141,10 @@ def test_when_butlr_fails_the_resident_reads_not_available(bmx_sandbox, butlr, r
 
     assert response.status_code == 200
     assert "Not available right now." in response.content.decode()
+
+
+def test_signing_in_comes_first(client):
+    response = client.get(reverse("amenities", args=[11743, 129227]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
