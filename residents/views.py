@@ -27,6 +27,7 @@ from django_htmx.middleware import HtmxDetails
 
 from residents.butterflymx.errors import ValidationFailed
 from residents.butterflymx.types import DoorKind
+from residents.cards import door_cards
 from residents.doorbell import (
     delivery_call,
     doorbell_answered,
@@ -44,6 +45,7 @@ from residents.push import (
     webhook_for_secret,
 )
 from residents.selectors import (
+    Door,
     DoorListing,
     DoorNotFound,
     PassNotFound,
@@ -174,19 +176,28 @@ def doors(
     request gets the list alone); with ``all``, a big building's every door."""
     page = doors_for_tenant(connection=connection, building_id=building_id, tenant_id=tenant_id)
     query = request.GET.get("q", "").strip()[:100]
+    matches = page.matching(query) if query else None
+    show_all = "all" in request.GET
+    template = "residents/doors.html"
+    if request.htmx and request.htmx.target in {"door-results", "all-doors-list"}:
+        template = f"residents/doors.html#{request.htmx.target}"
+        show_all = request.htmx.target == "all-doors-list"
+    if matches is not None:
+        shown: tuple[Door, ...] = matches
+    else:
+        shown = page.favourites + page.home + page.entrances
+        if show_all:
+            shown += page.all_doors
     context = {
         "page": page,
         "listing": page.listing,
         "query": query,
-        "matches": page.matching(query) if query else None,
-        "show_all": "all" in request.GET,
+        "matches": matches,
+        "show_all": show_all,
+        "cards": door_cards(request, building_id=building_id, tenant_id=tenant_id, doors=shown),
         "building_id": building_id,
         "tenant_id": tenant_id,
     }
-    template = "residents/doors.html"
-    if request.htmx and request.htmx.target in {"door-results", "all-doors-list"}:
-        template = f"residents/doors.html#{request.htmx.target}"
-        context["show_all"] = request.htmx.target == "all-doors-list"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
