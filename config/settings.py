@@ -47,6 +47,7 @@ if not SITE_URL:
 
 INSTALLED_APPS = [
     "config.apps.FoyerAdminConfig",  # the admin, signed in through allauth
+    "config.apps.FoyerConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -142,8 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, each loading a session's user from the cache (config/auth.py).
+    "config.auth.ModelBackend",
+    "config.auth.AllauthBackend",
 ]
 
 LANGUAGE_CODE = "en-us"
