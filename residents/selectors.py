@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction as db_transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -45,6 +46,11 @@ logger = logging.getLogger(__name__)
 
 # How long a resident's tenancies and doors are served from the shared cache.
 LISTING_SECONDS = 300
+# How long a connection is kept in the shared cache: every change drops it at once, so this
+# only bounds a change made without the ORM's signals.
+CONNECTION_SECONDS = 300
+# How long a tenancy's door uses and favourites are kept; every change starts anew at once.
+DOOR_STATE_SECONDS = 3600
 # How long the ids of a resident's tenancies are remembered, so that a forged one is refused
 # without asking ButterflyMX; a tenancy gained since shows once their homes are fetched again.
 TENANCIES_SECONDS = 30 * 86400
@@ -126,8 +132,36 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def _connection_key(user_id: int) -> str:
+    return f"bmx:connection:{user_id}"
+
+
 def connection_for_user(*, user: User) -> ButterflyMXConnection | None:
-    return ButterflyMXConnection.objects.select_related("social_account").filter(user=user).first()
+    """The user's ButterflyMX connection, or None; kept in the shared cache (its tokens as
+    stored, encrypted) until it changes, so that a tap or a page costs no query for it."""
+    key = _connection_key(user.pk)
+    kept = cache.get(key)
+    if kept is not None:
+        return kept[0]
+    connection = (
+        ButterflyMXConnection.objects.select_related("social_account").filter(user=user).first()
+    )
+    # A row read inside a transaction may yet be rolled back: only committed rows are kept.
+    if not db_transaction.get_connection().in_atomic_block:
+        cache.set(key, (connection,), CONNECTION_SECONDS)
+    return connection
+
+
+def cache_forget(key: str) -> None:
+    """Drop a kept entry at once and, inside a transaction, again once it commits: a read
+    made in between may have kept what the change replaces."""
+    cache.delete(key)
+    if db_transaction.get_connection().in_atomic_block:
+        db_transaction.on_commit(lambda: cache.delete(key))
+
+
+def connection_forget(*, user_id: int) -> None:
+    cache_forget(_connection_key(user_id))
 
 
 def _cache_prefix(connection: ButterflyMXConnection) -> str:
@@ -340,8 +374,7 @@ def doors_for_tenant(
 ) -> DoorsPage:
     """The tenancy's doors as the doors page shows them (see DoorsPage)."""
     listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
-    uses = _door_uses(user_id=connection.user_id, tenant_id=tenant_id)
-    pinned = _favourites(user_id=connection.user_id, tenant_id=tenant_id)
+    uses, pinned = _door_state(user_id=connection.user_id, tenant_id=tenant_id)
 
     def counted(doors: tuple[Door, ...]) -> tuple[Door, ...]:
         return tuple(
@@ -376,6 +409,41 @@ def door_with_pin(*, user_id: int, tenant_id: int, door: Door) -> Door:
         user_id=user_id, tenant_id=tenant_id, door_kind=door.kind, door_id=door.id
     ).exists()
     return replace(door, pinned=pinned)
+
+
+def _door_state_key(user_id: int, tenant_id: int) -> str:
+    return f"doors-state:{user_id}:{tenant_id}"
+
+
+def _door_state(
+    *, user_id: int, tenant_id: int
+) -> tuple[dict[tuple[str, int], int], set[tuple[str, int]]]:
+    """How often the resident opened each door of the tenancy, and which they pinned.
+
+    Kept in the shared cache under the tenancy's current edition: a change starts a new
+    edition (door_state_forget), so figures read before it, and stored after it, are never
+    served.
+    """
+    edition_key = _door_state_key(user_id, tenant_id)
+    edition = cache.get(edition_key)
+    if edition is None:
+        cache.add(edition_key, uuid.uuid4().hex, DOOR_STATE_SECONDS)
+        edition = cache.get(edition_key)
+    state_key = f"{edition_key}:{edition}"
+    state = cache.get(state_key) if edition else None
+    if state is None:
+        state = (
+            _door_uses(user_id=user_id, tenant_id=tenant_id),
+            _favourites(user_id=user_id, tenant_id=tenant_id),
+        )
+        if edition:
+            cache.set(state_key, state, DOOR_STATE_SECONDS)
+    return state
+
+
+def door_state_forget(*, user_id: int, tenant_id: int) -> None:
+    """A door was opened or (un)pinned: the next doors page reads the database."""
+    cache_forget(_door_state_key(user_id, tenant_id))
 
 
 def _favourites(*, user_id: int, tenant_id: int) -> set[tuple[str, int]]:

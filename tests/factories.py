@@ -8,7 +8,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 
 from residents.butterflymx.types import DoorKind
-from residents.models import DoorEvent
+from residents.models import ButterflyMXConnection, DoorEvent
 
 # The authenticator app of every test user who has one.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -71,3 +71,12 @@ def totp_code(*, at: float) -> str:
 def recovery_code(user, *, index: int = 0) -> str:
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
     return RecoveryCodes(authenticator).generate_codes()[index]
+
+
+def connection_change(user, **fields) -> None:
+    """Change a resident's stored connection the way Foyer does, through save(): its signal
+    drops the copy kept in the cache."""
+    connection = ButterflyMXConnection.objects.get(user=user)
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    connection.save(update_fields=list(fields))

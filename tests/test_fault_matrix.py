@@ -26,6 +26,7 @@ from django.utils import timezone
 from occupancy.butlr.client import TOKEN_KEY
 from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection, DoorEvent
+from tests.factories import connection_change
 from tests.fault_matrix_paths import (
     BUTLR_NOTICES,
     BUTLR_PATHS,
@@ -129,14 +130,14 @@ def _unlock_url(world) -> str:
 
 def _token_exchange(client, world, user) -> Visit:
     # A resident whose connection needs renewing connects again; the exchange fails.
-    ButterflyMXConnection.objects.filter(user=user).update(needs_reconnect=True)
+    connection_change(user, needs_reconnect=True)
     callback_url = consent(connect_start(client), person=world.rosa)
     return Visit(lambda: callback(client, callback_url))
 
 
 def _refresh(client, world, user) -> Visit:
     soon = timezone.now() + timedelta(seconds=30)
-    ButterflyMXConnection.objects.filter(user=user).update(expires_at=soon)
+    connection_change(user, expires_at=soon)
     return Visit(lambda: client.get(reverse("home")))
 
 

@@ -9,9 +9,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from residents.models import ButterflyMXConnection
 from sandbox import faults
-from tests.factories import DoorEventFactory, UserFactory
+from tests.factories import DoorEventFactory, UserFactory, connection_change
 from tests.residents.conftest import connection_create
 from tests.test_fault_matrix import page_text
 
@@ -135,7 +134,7 @@ def test_a_connection_that_needs_reconnecting_still_shows_foyers_attempts(
 ):
     world = bmx_sandbox.world
     unlock(rosa_client, world.rosa_harbor, world.harbor_front_door)
-    ButterflyMXConnection.objects.filter(user=connected_resident).update(needs_reconnect=True)
+    connection_change(connected_resident, needs_reconnect=True)
 
     text = page_text(rosa_client.get(history_url(world.rosa_harbor)))
 

@@ -26,6 +26,7 @@ from residents.tokens import (
     access_token_get,
     access_token_refresh,
 )
+from tests.factories import connection_change
 from tests.fixtures.scripted_http import HANG, Answer
 from tests.residents.conftest import connection_create
 
@@ -33,9 +34,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sand
 
 
 def expire(user):
-    ButterflyMXConnection.objects.filter(user=user).update(
-        expires_at=timezone.now() + timedelta(seconds=30)
-    )
+    connection_change(user, expires_at=timezone.now() + timedelta(seconds=30))
 
 
 def connection_of(user) -> ButterflyMXConnection:

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents.models import ButterflyMXConnection, DoorEvent
-from tests.factories import DoorEventFactory, UserFactory
+from tests.factories import DoorEventFactory, UserFactory, connection_change
 from tests.residents.conftest import connection_create
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -369,7 +369,7 @@ def test_a_401_after_refresh_asks_for_reconnect(bmx_sandbox, rosa_client, connec
 def test_a_connection_needing_reconnect_shows_the_button(
     bmx_sandbox, rosa_client, connected_resident
 ):
-    ButterflyMXConnection.objects.filter(user=connected_resident).update(needs_reconnect=True)
+    connection_change(connected_resident, needs_reconnect=True)
     page = rosa_client.get(doors_url(bmx_sandbox.world.rosa_harbor)).content.decode()
     assert "Reconnect ButterflyMX" in page
     assert upstream_calls(bmx_sandbox) == 0
@@ -441,7 +441,7 @@ def test_a_tap_without_a_connection_goes_home_and_sends_nothing(bmx_sandbox, res
 def test_a_tap_while_reconnect_is_needed_is_recorded(bmx_sandbox, rosa_client, connected_resident):
     world = bmx_sandbox.world
     rosa_client.get(doors_url(world.rosa_harbor))
-    ButterflyMXConnection.objects.filter(user=connected_resident).update(needs_reconnect=True)
+    connection_change(connected_resident, needs_reconnect=True)
 
     card = rosa_client.post(unlock_url(world.rosa_harbor, "access_point", world.harbor_gym), **HTMX)
 

@@ -22,7 +22,7 @@ from residents.models import ButterflyMXConnection
 from residents.selectors import connection_for_user
 from residents.services import connection_disconnect
 from sandbox.butterflymx.models import AccessToken
-from tests.factories import UserFactory
+from tests.factories import UserFactory, connection_change
 from tests.residents.butterflymx_flow import callback, connect, connect_start, consent
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -92,7 +92,7 @@ def test_connecting_with_a_single_home_lands_on_its_doors(bmx_sandbox, resident_
 
 def test_reconnecting_lands_on_the_doors(bmx_sandbox, resident_client, resident):
     connect(resident_client, person=bmx_sandbox.world.rosa)
-    ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+    connection_change(resident, needs_reconnect=True)
 
     response = connect(resident_client, person=bmx_sandbox.world.rosa)
 
@@ -105,7 +105,7 @@ def test_reconnecting_lands_on_the_doors(bmx_sandbox, resident_client, resident)
 def test_connecting_from_a_page_lands_back_on_it(bmx_sandbox, resident_client, resident, reconnect):
     if reconnect:
         connect(resident_client, person=bmx_sandbox.world.rosa)
-        ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+        connection_change(resident, needs_reconnect=True)
 
     response = connect(resident_client, person=bmx_sandbox.world.rosa, next=reverse("history_home"))
 
@@ -269,7 +269,7 @@ def test_an_account_connected_to_another_user_is_refused(bmx_sandbox, resident_c
 
 def test_reconnecting_replaces_the_tokens(bmx_sandbox, resident_client, resident):
     connect(resident_client, person=bmx_sandbox.world.rosa)
-    ButterflyMXConnection.objects.filter(user=resident).update(needs_reconnect=True)
+    connection_change(resident, needs_reconnect=True)
     first = ButterflyMXConnection.objects.get(user=resident).access_token_ciphertext
 
     connect(resident_client, person=bmx_sandbox.world.rosa)
