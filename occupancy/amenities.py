@@ -10,12 +10,14 @@ for the typical day from the last four weeks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from occupancy.butlr.reporting import ReportingQuery, ReportingRow, Window
@@ -33,6 +35,8 @@ from occupancy.selectors import (
 from occupancy.services import Fetched, reporting_fetch, topology_fetch
 
 TYPICAL_SECONDS = 86400
+# A building's board is kept for the minute it was built in (this only bounds its life).
+BOARD_SECONDS = 120
 
 
 def busyness_of(people: float | None, capacity: int | None) -> str | None:
@@ -119,11 +123,39 @@ class AmenitiesBoard:
     amenities: tuple[AmenityFigures, ...]
     timezone: ZoneInfo
     now: datetime
+    # Which build of the building's board this is: whoever shows it may keep what they make
+    # of it under this name.
+    edition: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def _board_key(butterflymx_building_id: int) -> str:
+    return f"occupancy:amenities:board:{butterflymx_building_id}"
 
 
 def amenities_for_building(*, butterflymx_building_id: int) -> AmenitiesBoard | None:
     """The chosen amenities of a ButterflyMX building, or None when it is not linked to a
-    Butlr building or none of its rooms are chosen."""
+    Butlr building or none of its rooms are chosen.
+
+    Built once a minute per building and shared by every resident and process: its figures
+    change once a minute at most. A manager's change to the link or its rooms drops it
+    (amenities_board_forget).
+    """
+    now = timezone.now()
+    minute = int(now.timestamp() // 60)
+    key = _board_key(butterflymx_building_id)
+    kept = cache.get(key)
+    if kept is not None and kept[0] == minute:
+        return kept[1]
+    board = _board_build(butterflymx_building_id=butterflymx_building_id, now=now)
+    cache.set(key, (minute, board), BOARD_SECONDS)
+    return board
+
+
+def amenities_board_forget(*, butterflymx_building_id: int) -> None:
+    cache.delete(_board_key(butterflymx_building_id))
+
+
+def _board_build(*, butterflymx_building_id: int, now: datetime) -> AmenitiesBoard | None:
     link = BuildingLink.objects.filter(butterflymx_building_id=butterflymx_building_id).first()
     if link is None:
         return None
@@ -132,7 +164,6 @@ def amenities_for_building(*, butterflymx_building_id: int) -> AmenitiesBoard | 
         return None
     topology = topology_fetch().value
     zone, building = _building(topology, link.butlr_building_id)
-    now = timezone.now()
     rooms = tuple(sorted({amenity.butlr_room_id for amenity in chosen}))
     current = _current(rooms=rooms, now=now, zone=zone)
     typical = _typical(rooms=rooms, now=now, zone=zone)

@@ -2,8 +2,9 @@
 minute. Figures come only through occupancy's selectors, for the resident's own tenancies."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,8 @@ class ResidentRequest(HttpRequest):
 
 # htmx stops polling on this status: a building without amenities has nothing to refresh.
 STOP_POLLING = 286
+# A building's board is built once a minute (occupancy.amenities); its markup lives as long.
+AMENITIES_HTML_SECONDS = 120
 
 
 @require_GET
@@ -39,4 +42,10 @@ def amenities(request: ResidentRequest, building_id: int, tenant_id: int) -> Htt
     board = amenities_for_building(butterflymx_building_id=building_id)
     if board is None:
         return HttpResponse(status=STOP_POLLING)
-    return render(request, "residents/_amenities_list.html", {"board": board})
+    # The same board for every resident of the building this minute: rendered once.
+    key = f"amenities-html:{building_id}:{board.edition}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("residents/_amenities_list.html", {"board": board})
+        cache.set(key, html, AMENITIES_HTML_SECONDS)
+    return HttpResponse(html)

@@ -1,12 +1,14 @@
 """Residents see the chosen amenities of their own buildings, counts only, through the doors
 page's minute poll; Butlr is asked once a minute per building however many look."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.db import connection as db
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from occupancy.models import Amenity, BuildingLink
@@ -132,6 +134,39 @@ def test_many_residents_one_butlr_query_a_minute(bmx_sandbox, butlr, rosa, harbo
 
     # One for now, one for the last four weeks' typical day.
     assert butlr.calls("reporting") == 2
+
+
+def test_the_buildings_board_is_built_once_a_minute_for_every_resident(
+    bmx_sandbox, butlr, rosa, harbor_linked
+):
+    sam = _client_for(bmx_sandbox.world.sam, bmx_sandbox, "sam@foyer.example")
+    rosa_url, sam_url = _url(bmx_sandbox.world.rosa_harbor), _url(bmx_sandbox.world.sam_harbor)
+    assert rosa.get(rosa_url).status_code == sam.get(sam_url).status_code == 200
+
+    with time_machine.travel(MOMENT + timedelta(minutes=1), tick=False):
+        with CaptureQueriesContext(db) as built:
+            first = rosa.get(rosa_url).content
+        with CaptureQueriesContext(db) as shared:
+            again = sam.get(sam_url).content
+
+    assert len(built.captured_queries) == 2  # the minute's board: the link and its rooms
+    # The next resident reads neither again, and gets the same markup.
+    assert [query["sql"] for query in shared.captured_queries] == []
+    assert again == first
+
+
+def test_a_managers_change_of_rooms_shows_at_once(bmx_sandbox, butlr, rosa, harbor_linked):
+    url = _url(bmx_sandbox.world.rosa_harbor)
+    assert ">Gym</h3>" in rosa.get(url).content.decode()
+
+    gym = Amenity.objects.get()
+    gym.name = "Fitness room"
+    gym.save()
+    renamed = rosa.get(url).content.decode()
+    assert ">Fitness room</h3>" in renamed and ">Gym</h3>" not in renamed
+
+    gym.delete()
+    assert rosa.get(url).status_code == 286
 
 
 def test_when_butlr_fails_the_resident_reads_not_available(bmx_sandbox, butlr, rosa, harbor_linked):
