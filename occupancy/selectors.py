@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -526,6 +526,8 @@ class Dashboard:
     freshness: Freshness = field(default_factory=Freshness)
     # ... and the chart and the weekly rhythm below them.
     chart_freshness: Freshness = field(default_factory=Freshness)
+    # What each piece was built from, by name: the same stamp, the same figures.
+    stamps: dict[str, str] = field(default_factory=dict)
 
     @property
     def ranges(self) -> list[Range]:
@@ -546,6 +548,78 @@ class Numbers:
     traffic: Traffic | None
     sensors: tuple[SensorIssue, ...]
     as_of: datetime | None = None
+
+
+Built = tuple[Any, list[Fetched[Any]]]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A part of the dashboard, built by ``build`` from Butlr's answers to ``asks``; the
+    same for every manager who chose the same ``parts``."""
+
+    name: str
+    parts: tuple[Any, ...]
+    asks: tuple[Ask | None, ...]
+    build: Callable[[Answers], Built]
+
+
+@dataclass(frozen=True)
+class BuiltPiece:
+    """A piece as built: its value, the answers it shows that are not fresh, and a stamp
+    that changes whenever the answers it was built from do."""
+
+    value: Any
+    fetched: list[Fetched[Any]]
+    stamp: str
+
+
+def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece]:
+    """Each piece, built once per set of answers and shared through the cache.
+
+    A piece is kept for as long as the first of its answers is, and only when every one is
+    fresh: Butlr's next answer makes a new piece, and figures kept through a failure are
+    built again (cheaply, from the cache) until Butlr answers.
+    """
+    asof = topology.as_of.isoformat() if topology.as_of else None
+    keys = [
+        f"occupancy:piece:{piece.name}:"
+        + _digest([piece.parts, asof, [ask.key if ask else None for ask in piece.asks]])
+        for piece in pieces
+    ]
+    kept = cache.get_many(keys)
+    missing = [piece for piece, key in zip(pieces, keys, strict=True) if key not in kept]
+    # Every question of every piece not kept at once: one round trip to Butlr.
+    answers = _answers(ask for piece in missing for ask in piece.asks)
+    now = timezone.now()
+    built = []
+    for piece, key in zip(pieces, keys, strict=True):
+        if key in kept:
+            built.append(kept[key])
+            continue
+        value, fetched = piece.build(answers)
+        got = [(ask, answers[ask]) for ask in piece.asks if ask is not None]
+        stamp = _digest([key, [(str(item.as_of), item.problem) for _, item in got]])
+        # Only what Freshness needs of an answer that is not fresh, not its rows.
+        stale = [replace(item, value=None) for item in fetched if item.problem]
+        built.append(BuiltPiece(value=value, fetched=stale, stamp=stamp))
+        fresh = [
+            item.as_of + timedelta(seconds=ask.seconds)
+            for ask, item in got
+            if item.problem is None and item.as_of is not None
+        ]
+        if topology.problem or not fresh or len(fresh) < len(got):
+            continue
+        seconds = int((min(fresh) - now).total_seconds())
+        if seconds > 0:
+            cache.set(key, built[-1], timeout=seconds)
+    return built
+
+
+def _built(build: Callable[..., Any], **choices: Any) -> Built:
+    """``build``'s value and the answers it showed."""
+    fetched: list[Fetched[Any]] = []
+    return build(**choices, fetched=fetched), fetched
 
 
 def _steady(
@@ -610,27 +684,23 @@ def dashboard_get(
     scope = _rhythm_scope(rhythm_scope, chosen_room)
     cards_asks = _cards_asks(building=building, floor=floor, now=now, zone=zone)
     traffic_ask = _traffic_ask(floor=floor, now=now, zone=zone)
-    chart_asks = _chart_asks(
-        building=building, floor=floor, compare=compare, chosen=chosen_range, now=now, zone=zone
-    )
-    rhythm_ask = _rhythm_ask(building=building, room=chosen_room, scope=scope, now=now, zone=zone)
-    heatmap_ask = _heatmap_ask(room=room, now=now) if room else None
-    asks = [*cards_asks, traffic_ask]
-    if not numbers_only:
-        asks += [*chart_asks.values(), rhythm_ask, heatmap_ask]
-    # Every question at once: one round trip to Butlr, not one after another.
-    answers = _answers(asks)
-    # The topology first: its failure keeps the last good figures too, but its age is not theirs.
-    fetched: list[Fetched[Any]] = [topology]
-    floors, rooms, summary, rows_now = _cards(
-        building=building, floor=floor, zone=zone, asks=cards_asks, answers=answers, fetched=fetched
-    )
-    traffic = _traffic(
-        floor=floor, ask=traffic_ask, answers=answers, now=now, zone=zone, fetched=fetched
-    )
-    numbers, freshness = _steady(
-        key=f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}",
-        numbers=Numbers(
+
+    def numbers_build(answers: Answers) -> Built:
+        # The topology first: its failure keeps the last good figures too, but its age is
+        # not theirs.
+        fetched: list[Fetched[Any]] = [topology]
+        floors, rooms, summary, rows_now = _cards(
+            building=building,
+            floor=floor,
+            zone=zone,
+            asks=cards_asks,
+            answers=answers,
+            fetched=fetched,
+        )
+        traffic = _traffic(
+            floor=floor, ask=traffic_ask, answers=answers, now=now, zone=zone, fetched=fetched
+        )
+        numbers = Numbers(
             floors=floors,
             rooms=rooms,
             summary=summary,
@@ -638,38 +708,83 @@ def dashboard_get(
             sensors=sensor_issues_of(
                 building=building, floor_rows=rows_now[0], room_rows=rows_now[1]
             ),
-        ),
-        fetched=fetched,
-    )
-    fetched = []
-    chart = heatmap = rhythm = None
+        )
+        key = f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}"
+        return _steady(key=key, numbers=numbers, fetched=fetched), []
+
+    pieces = [Piece("numbers", (building.id, floor.id), (*cards_asks, traffic_ask), numbers_build)]
     if not numbers_only:
-        chart = _chart(
-            building=building,
-            floor=floor,
-            room=chosen_room,
-            chosen=chosen_range,
-            zone=zone,
-            asks=chart_asks,
-            answers=answers,
-            fetched=fetched,
-            compare=compare,
+        chart_asks = _chart_asks(
+            building=building, floor=floor, compare=compare, chosen=chosen_range, now=now, zone=zone
         )
-        rhythm = _rhythm(
-            building=building,
-            floor=floor,
-            room=chosen_room,
-            scope=scope,
-            ask=rhythm_ask,
-            answers=answers,
-            now=now,
-            zone=zone,
-            fetched=fetched,
+        rhythm_ask = _rhythm_ask(
+            building=building, room=chosen_room, scope=scope, now=now, zone=zone
         )
-        # A failed heatmap says so itself; the pause it starts does not take the figures
-        # above with it (their calls went out with it, see fetch_all).
-        if room and heatmap_ask:
-            heatmap = _heatmap(room=room, ask=heatmap_ask, answers=answers, fetched=fetched)
+        pieces.append(
+            Piece(
+                "chart",
+                (
+                    building.id,
+                    floor.id,
+                    chosen_room and chosen_room.id,
+                    compare and compare.id,
+                    chosen_range.query,
+                ),
+                tuple(chart_asks.values()),
+                lambda answers: _built(
+                    _chart,
+                    building=building,
+                    floor=floor,
+                    room=chosen_room,
+                    chosen=chosen_range,
+                    zone=zone,
+                    asks=chart_asks,
+                    answers=answers,
+                    compare=compare,
+                ),
+            )
+        )
+        pieces.append(
+            Piece(
+                "rhythm",
+                (building.id, floor.id, chosen_room and chosen_room.id, scope),
+                (rhythm_ask,),
+                lambda answers: _built(
+                    _rhythm,
+                    building=building,
+                    floor=floor,
+                    room=chosen_room,
+                    scope=scope,
+                    ask=rhythm_ask,
+                    answers=answers,
+                    now=now,
+                    zone=zone,
+                ),
+            )
+        )
+        if room:
+            heatmap_ask = _heatmap_ask(room=room, now=now)
+            # A failed heatmap says so itself; the pause it starts does not take the
+            # figures above with it (their calls went out with it, see fetch_all).
+            pieces.append(
+                Piece(
+                    "heatmap",
+                    (room.id,),
+                    (heatmap_ask,),
+                    lambda answers: _built(_heatmap, room=room, ask=heatmap_ask, answers=answers),
+                )
+            )
+    built = dict(zip([piece.name for piece in pieces], _pieces(pieces, topology), strict=True))
+    numbers, freshness = built["numbers"].value
+    chart = built["chart"].value if "chart" in built else None
+    rhythm = built["rhythm"].value if "rhythm" in built else None
+    heatmap = built["heatmap"].value if "heatmap" in built else None
+    fetched = [
+        item
+        for name in ("chart", "rhythm", "heatmap")
+        if name in built
+        for item in built[name].fetched
+    ]
     return Dashboard(
         buildings=buildings,
         site=site,
@@ -691,6 +806,7 @@ def dashboard_get(
         rhythm=rhythm,
         freshness=freshness,
         chart_freshness=Freshness.of(fetched),
+        stamps={name: piece.stamp for name, piece in built.items()},
     )
 
 
