@@ -1,6 +1,7 @@
 """What a dashboard costs: Butlr calls (all at once when cold, none when warm, shared by
 every manager) and database queries. Counted, never timed."""
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -101,3 +102,55 @@ def test_thirty_managers_cost_butlr_what_three_do(manager, fake_butlr):
         calls.append(_butlr_calls(fake_butlr) - asked)
 
     assert calls[0] == calls[1] > 0
+
+
+def _rhythm_table(response) -> str:
+    return re.search(r'<table class="rhythm-grid">.*?</table>', response.content.decode(), re.S)[0]
+
+
+def test_a_new_answer_from_butlr_makes_new_figures(
+    clock_cache, manager_client, fake_butlr, settings
+):
+    # The same topology throughout: only the rhythm's own answer is new.
+    settings.OCCUPANCY_TOPOLOGY_SECONDS = 86400
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        first = manager_client.get(URL)
+        fake_butlr.offset = 10
+        # The same day, so the same weekly-rhythm query, asked again once its answer expires.
+        clock.shift(timedelta(hours=6, minutes=1))
+        asked = len(fake_butlr.reporting_bodies)
+        later = manager_client.get(URL)
+
+    rhythm_bodies = [
+        body for body in fake_butlr.reporting_bodies[asked:] if body["window"]["every"] == "1h"
+    ]
+    assert len(rhythm_bodies) == 1
+    before, after = first.context["board"].rhythm, later.context["board"].rhythm
+    # The building's two floors, ten more people on each.
+    assert after.busiest.people == before.busiest.people + 20
+    assert _rhythm_table(later) != _rhythm_table(first)
+    assert f">{after.busiest.people}<" in _rhythm_table(later)
+
+
+def test_a_failure_shows_the_last_good_figures_with_their_note_until_butlr_answers(
+    clock_cache, manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        manager_client.get(URL)
+        fake_butlr.fault = lambda request: (503, {}, "{}")
+        # A new 5-minute window: the chart's and the figures' queries are new.
+        clock.shift(timedelta(minutes=5))
+        failed = manager_client.get(URL)
+        fake_butlr.fault = None
+        clock.shift(timedelta(minutes=1))
+        again = manager_client.get(URL)
+
+    text = " ".join(failed.content.decode().split())
+    assert "Showing the last figures we received, as of" in re.sub(r"<[^>]+>", "", text)
+    assert "Butlr isn't answering: these are the last figures we received" in text
+    assert "18</span> people now" in text
+    board = again.context["board"]
+    assert board.freshness.problem is None
+    assert board.chart_freshness.problem is None
+    assert "last figures we received" not in again.content.decode()
