@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -20,10 +20,12 @@ from occupancy.butlr.detections import Detection, DetectionsQuery
 from occupancy.butlr.reporting import ReportingQuery, ReportingRow, Window
 from occupancy.butlr.topology import Building, Floor, Room, Sensor, Site, Topology
 from occupancy.services import (
+    Ask,
     Fetched,
     _digest,
-    detections_fetch,
-    reporting_fetch,
+    detections_ask,
+    fetch_all,
+    reporting_ask,
     topology_fetch,
 )
 
@@ -44,6 +46,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 # Each space's value per window start.
 SpaceValues = dict[str, dict[datetime, float | None]]
+# Butlr's answers to the questions a page asked, fetched together.
+Answers = dict[Ask, Fetched[Any]]
 
 
 _EVERY_WORDS = {"5m": "5 minutes", "15m": "15 minutes", "1h": "hour", "6h": "6 hours"}
@@ -522,6 +526,8 @@ class Dashboard:
     freshness: Freshness = field(default_factory=Freshness)
     # ... and the chart and the weekly rhythm below them.
     chart_freshness: Freshness = field(default_factory=Freshness)
+    # What each piece was built from, by name: the same stamp, the same figures.
+    stamps: dict[str, str] = field(default_factory=dict)
 
     @property
     def ranges(self) -> list[Range]:
@@ -542,6 +548,78 @@ class Numbers:
     traffic: Traffic | None
     sensors: tuple[SensorIssue, ...]
     as_of: datetime | None = None
+
+
+Built = tuple[Any, list[Fetched[Any]]]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A part of the dashboard, built by ``build`` from Butlr's answers to ``asks``; the
+    same for every manager who chose the same ``parts``."""
+
+    name: str
+    parts: tuple[Any, ...]
+    asks: tuple[Ask | None, ...]
+    build: Callable[[Answers], Built]
+
+
+@dataclass(frozen=True)
+class BuiltPiece:
+    """A piece as built: its value, the answers it shows that are not fresh, and a stamp
+    that changes whenever the answers it was built from do."""
+
+    value: Any
+    fetched: list[Fetched[Any]]
+    stamp: str
+
+
+def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece]:
+    """Each piece, built once per set of answers and shared through the cache.
+
+    A piece is kept for as long as the first of its answers is, and only when every one is
+    fresh: Butlr's next answer makes a new piece, and figures kept through a failure are
+    built again (cheaply, from the cache) until Butlr answers.
+    """
+    asof = topology.as_of.isoformat() if topology.as_of else None
+    keys = [
+        f"occupancy:piece:{piece.name}:"
+        + _digest([piece.parts, asof, [ask.key if ask else None for ask in piece.asks]])
+        for piece in pieces
+    ]
+    kept = cache.get_many(keys)
+    missing = [piece for piece, key in zip(pieces, keys, strict=True) if key not in kept]
+    # Every question of every piece not kept at once: one round trip to Butlr.
+    answers = _answers(ask for piece in missing for ask in piece.asks)
+    now = timezone.now()
+    built = []
+    for piece, key in zip(pieces, keys, strict=True):
+        if key in kept:
+            built.append(kept[key])
+            continue
+        value, fetched = piece.build(answers)
+        got = [(ask, answers[ask]) for ask in piece.asks if ask is not None]
+        stamp = _digest([key, [(str(item.as_of), item.problem) for _, item in got]])
+        # Only what Freshness needs of an answer that is not fresh, not its rows.
+        stale = [replace(item, value=None) for item in fetched if item.problem]
+        built.append(BuiltPiece(value=value, fetched=stale, stamp=stamp))
+        fresh = [
+            item.as_of + timedelta(seconds=ask.seconds)
+            for ask, item in got
+            if item.problem is None and item.as_of is not None
+        ]
+        if topology.problem or not fresh or len(fresh) < len(got):
+            continue
+        seconds = int((min(fresh) - now).total_seconds())
+        if seconds > 0:
+            cache.set(key, built[-1], timeout=seconds)
+    return built
+
+
+def _built(build: Callable[..., Any], **choices: Any) -> Built:
+    """``build``'s value and the answers it showed."""
+    fetched: list[Fetched[Any]] = []
+    return build(**choices, fetched=fetched), fetched
 
 
 def _steady(
@@ -602,15 +680,27 @@ def dashboard_get(
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen_room = floor.room(room_id or "")
     room = chosen_room or _heatmap_room(floor)
-    # The topology first: its failure keeps the last good figures too, but its age is not theirs.
-    fetched: list[Fetched[Any]] = [topology]
-    floors, rooms, summary, rows_now = _cards(
-        building=building, floor=floor, now=now, zone=zone, fetched=fetched
-    )
-    traffic = _traffic(floor=floor, now=now, zone=zone, fetched=fetched)
-    numbers, freshness = _steady(
-        key=f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}",
-        numbers=Numbers(
+    compare = _compared(building, compare_id, chosen_room or floor)
+    scope = _rhythm_scope(rhythm_scope, chosen_room)
+    cards_asks = _cards_asks(building=building, floor=floor, now=now, zone=zone)
+    traffic_ask = _traffic_ask(floor=floor, now=now, zone=zone)
+
+    def numbers_build(answers: Answers) -> Built:
+        # The topology first: its failure keeps the last good figures too, but its age is
+        # not theirs.
+        fetched: list[Fetched[Any]] = [topology]
+        floors, rooms, summary, rows_now = _cards(
+            building=building,
+            floor=floor,
+            zone=zone,
+            asks=cards_asks,
+            answers=answers,
+            fetched=fetched,
+        )
+        traffic = _traffic(
+            floor=floor, ask=traffic_ask, answers=answers, now=now, zone=zone, fetched=fetched
+        )
+        numbers = Numbers(
             floors=floors,
             rooms=rooms,
             summary=summary,
@@ -618,35 +708,83 @@ def dashboard_get(
             sensors=sensor_issues_of(
                 building=building, floor_rows=rows_now[0], room_rows=rows_now[1]
             ),
-        ),
-        fetched=fetched,
-    )
-    fetched = []
-    chart = heatmap = rhythm = None
-    compare = _compared(building, compare_id, chosen_room or floor)
+        )
+        key = f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}"
+        return _steady(key=key, numbers=numbers, fetched=fetched), []
+
+    pieces = [Piece("numbers", (building.id, floor.id), (*cards_asks, traffic_ask), numbers_build)]
     if not numbers_only:
-        chart = _chart(
-            building=building,
-            floor=floor,
-            room=chosen_room,
-            chosen=chosen_range,
-            now=now,
-            zone=zone,
-            fetched=fetched,
-            compare=compare,
+        chart_asks = _chart_asks(
+            building=building, floor=floor, compare=compare, chosen=chosen_range, now=now, zone=zone
         )
-        rhythm = _rhythm(
-            building=building,
-            floor=floor,
-            room=chosen_room,
-            scope=_rhythm_scope(rhythm_scope, chosen_room),
-            now=now,
-            zone=zone,
-            fetched=fetched,
+        rhythm_ask = _rhythm_ask(
+            building=building, room=chosen_room, scope=scope, now=now, zone=zone
         )
-        # Last: a failed heatmap says so itself, and the pause it starts must not take the
-        # figures above with it.
-        heatmap = _heatmap(room=room, now=now, fetched=fetched) if room else None
+        pieces.append(
+            Piece(
+                "chart",
+                (
+                    building.id,
+                    floor.id,
+                    chosen_room and chosen_room.id,
+                    compare and compare.id,
+                    chosen_range.query,
+                ),
+                tuple(chart_asks.values()),
+                lambda answers: _built(
+                    _chart,
+                    building=building,
+                    floor=floor,
+                    room=chosen_room,
+                    chosen=chosen_range,
+                    zone=zone,
+                    asks=chart_asks,
+                    answers=answers,
+                    compare=compare,
+                ),
+            )
+        )
+        pieces.append(
+            Piece(
+                "rhythm",
+                (building.id, floor.id, chosen_room and chosen_room.id, scope),
+                (rhythm_ask,),
+                lambda answers: _built(
+                    _rhythm,
+                    building=building,
+                    floor=floor,
+                    room=chosen_room,
+                    scope=scope,
+                    ask=rhythm_ask,
+                    answers=answers,
+                    now=now,
+                    zone=zone,
+                ),
+            )
+        )
+        if room:
+            heatmap_ask = _heatmap_ask(room=room, now=now)
+            # A failed heatmap says so itself; the pause it starts does not take the
+            # figures above with it (their calls went out with it, see fetch_all).
+            pieces.append(
+                Piece(
+                    "heatmap",
+                    (room.id,),
+                    (heatmap_ask,),
+                    lambda answers: _built(_heatmap, room=room, ask=heatmap_ask, answers=answers),
+                )
+            )
+    built = dict(zip([piece.name for piece in pieces], _pieces(pieces, topology), strict=True))
+    numbers, freshness = built["numbers"].value
+    chart = built["chart"].value if "chart" in built else None
+    rhythm = built["rhythm"].value if "rhythm" in built else None
+    heatmap = built["heatmap"].value if "heatmap" in built else None
+    fetched = [
+        item
+        for name in ("chart", "rhythm", "heatmap")
+        if name in built
+        for item in built[name].fetched
+    ]
     return Dashboard(
         buildings=buildings,
         site=site,
@@ -668,6 +806,7 @@ def dashboard_get(
         rhythm=rhythm,
         freshness=freshness,
         chart_freshness=Freshness.of(fetched),
+        stamps={name: piece.stamp for name, piece in built.items()},
     )
 
 
@@ -698,15 +837,20 @@ def floor_chart_get(
     )
     fetched: list[Fetched[Any]] = []
     room = floor.room(room_id or "")
+    compare = _compared(building, compare_id, room or floor)
+    asks = _chart_asks(
+        building=building, floor=floor, compare=compare, chosen=chosen, now=now, zone=zone
+    )
     chart = _chart(
         building=building,
         floor=floor,
         room=room,
         chosen=chosen,
-        now=now,
         zone=zone,
+        asks=asks,
+        answers=_answers(list(asks.values())),
         fetched=fetched,
-        compare=_compared(building, compare_id, room or floor),
+        compare=compare,
     )
     if any(item.value is None for item in fetched):
         return None
@@ -754,9 +898,15 @@ def _rows(fetched: Fetched[list[ReportingRow]]) -> list[ReportingRow]:
     return fetched.value or []
 
 
+def _answers(asks: Iterable[Ask | None]) -> Answers:
+    """Butlr's answers to the asks (those that are not None), asked all at once."""
+    wanted = [ask for ask in asks if ask is not None]
+    return dict(zip(wanted, fetch_all(wanted), strict=True))
+
+
 def _current(
     *, measurement: str, key: str, spaces: tuple[str, ...], now: datetime, zone: ZoneInfo
-) -> Fetched[list[ReportingRow]]:
+) -> Ask:
     # Butlr's "current occupancy": the median of 1-minute medians over the last 5 minutes.
     stop = window_floor(moment=now, zone=zone, every="1m")
     query = ReportingQuery(
@@ -767,7 +917,7 @@ def _current(
         group_by=(key,),
         window=Window(every="1m", function="median", timezone=zone.key),
     )
-    return reporting_fetch(query=query, slot="now")
+    return reporting_ask(query=query, slot="now")
 
 
 def _series(
@@ -779,7 +929,7 @@ def _series(
     function: str,
     now: datetime,
     zone: ZoneInfo,
-) -> Fetched[list[ReportingRow]] | None:
+) -> Ask | None:
     """Per-window values over a range; only complete windows, so the query stays the same
     (and cached) until the next window closes."""
     stop = window_floor(moment=now, zone=zone, every=chosen.every)
@@ -804,7 +954,7 @@ def _series(
         group_by=(key, "time"),
         window=Window(every=chosen.every, function=function, timezone=zone.key),
     )
-    return reporting_fetch(query=query, slot=slot)
+    return reporting_ask(query=query, slot=slot)
 
 
 def _people(value: float | None) -> int | None:
@@ -824,16 +974,10 @@ def _peaks(rows: list[ReportingRow], key: str) -> dict[str, tuple[float, datetim
     return peaks
 
 
-def _cards(
-    *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
-) -> tuple[
-    tuple[SpaceCard, ...],
-    tuple[SpaceCard, ...],
-    Summary,
-    tuple[list[ReportingRow], list[ReportingRow]],
-]:
-    """The floors' and the floor's rooms' cards, the building's summary, and the rows of
-    its floors and rooms now."""
+def _cards_asks(
+    *, building: Building, floor: Floor, now: datetime, zone: ZoneInfo
+) -> tuple[Ask, Ask, Ask | None, Ask | None]:
+    """The cards' questions: the floors and rooms now, and the floors and rooms today."""
     floor_ids = tuple(item.id for item in building.floors)
     today = RANGES["today"]
     floors_now = _current(
@@ -861,6 +1005,27 @@ def _cards(
         now=now,
         zone=zone,
     )
+    return floors_now, rooms_now, floors_today, rooms_today
+
+
+def _cards(
+    *,
+    building: Building,
+    floor: Floor,
+    zone: ZoneInfo,
+    asks: tuple[Ask, Ask, Ask | None, Ask | None],
+    answers: Answers,
+    fetched: list[Fetched[Any]],
+) -> tuple[
+    tuple[SpaceCard, ...],
+    tuple[SpaceCard, ...],
+    Summary,
+    tuple[list[ReportingRow], list[ReportingRow]],
+]:
+    """The floors' and the floor's rooms' cards, the building's summary, and the rows of
+    its floors and rooms now."""
+    floors_now, rooms_now = answers[asks[0]], answers[asks[1]]
+    floors_today, rooms_today = (answers[ask] if ask else None for ask in asks[2:])
     fetched += [item for item in (floors_now, rooms_now, floors_today, rooms_today) if item]
     floor_today_rows = _rows(floors_today) if floors_today else []
     floor_cards = _space_cards(
@@ -930,27 +1095,25 @@ def _space_cards(
     return tuple(cards)
 
 
-def _chart(
+def _chart_asks(
     *,
     building: Building,
     floor: Floor,
-    room: Room | None,
+    compare: Floor | Room | None,
     chosen: Range,
     now: datetime,
     zone: ZoneInfo,
-    fetched: list[Fetched[Any]],
-    compare: Floor | Room | None = None,
-) -> Chart:
-    """The floor and its rooms, or the chosen room; with ``compare``, the floor or the room
-    beside the other floor or room, and nothing else."""
+) -> dict[tuple[str, str], Ask | None]:
+    """The chart's questions, by function and by "floors" or the floor whose rooms they
+    are about."""
     floor_ids = tuple(item.id for item in building.floors)
     # Rooms are asked for per floor: the same queries as each floor's own chart.
     room_floors = [floor.id]
     if isinstance(compare, Room) and compare.floor_id != floor.id:
         room_floors.append(compare.floor_id)
-    by_function: dict[str, tuple[SpaceValues, SpaceValues]] = {}
+    asks: dict[tuple[str, str], Ask | None] = {}
     for function in ("mean", "max"):
-        floors = _series(
+        asks[function, "floors"] = _series(
             measurement="floor_occupancy",
             key="space_id",
             spaces=floor_ids,
@@ -959,10 +1122,8 @@ def _chart(
             now=now,
             zone=zone,
         )
-        fetched += [floors] if floors else []
-        room_values: SpaceValues = {}
         for floor_id in room_floors:
-            rooms = _series(
+            asks[function, floor_id] = _series(
                 measurement="room_occupancy",
                 key="room_id",
                 spaces=(floor_id,),
@@ -971,6 +1132,33 @@ def _chart(
                 now=now,
                 zone=zone,
             )
+    return asks
+
+
+def _chart(
+    *,
+    building: Building,
+    floor: Floor,
+    room: Room | None,
+    chosen: Range,
+    zone: ZoneInfo,
+    asks: dict[tuple[str, str], Ask | None],
+    answers: Answers,
+    fetched: list[Fetched[Any]],
+    compare: Floor | Room | None = None,
+) -> Chart:
+    """The floor and its rooms, or the chosen room; with ``compare``, the floor or the room
+    beside the other floor or room, and nothing else."""
+    by_function: dict[str, tuple[SpaceValues, SpaceValues]] = {}
+    for function in ("mean", "max"):
+        floors_ask = asks[function, "floors"]
+        floors = answers[floors_ask] if floors_ask else None
+        fetched += [floors] if floors else []
+        room_values: SpaceValues = {}
+        for (named, floor_id), rooms_ask in asks.items():
+            if named != function or floor_id == "floors":
+                continue
+            rooms = answers[rooms_ask] if rooms_ask else None
             fetched += [rooms] if rooms else []
             room_values |= _values(_rows(rooms) if rooms else [], "room_id", function)
         by_function[function] = (
@@ -1028,40 +1216,54 @@ def _compared(
     return None
 
 
+def _rhythm_ask(
+    *, building: Building, room: Room | None, scope: str, now: datetime, zone: ZoneInfo
+) -> Ask:
+    """The weekly rhythm's question.
+
+    Two queries cover every space of a building (its floors, and its rooms), over whole local
+    days up to last midnight: the same for every manager and every space until the day turns.
+    """
+    stop = day_start(moment=now, zone=zone)
+    start = datetime.combine(
+        stop.date() - timedelta(weeks=RHYTHM_WEEKS), clock_time.min, tzinfo=zone
+    )
+    rooms = scope == "room" and room is not None
+    query = ReportingQuery(
+        measurement="room_occupancy" if rooms else "floor_occupancy",
+        start=start,
+        stop=stop,
+        spaces=tuple(item.id for item in building.floors),
+        group_by=("room_id" if rooms else "space_id", "time"),
+        window=Window(every="1h", function="mean", timezone=zone.key),
+    )
+    return reporting_ask(query=query, slot="rhythm", seconds=RHYTHM_SECONDS)
+
+
 def _rhythm(
     *,
     building: Building,
     floor: Floor,
     room: Room | None,
     scope: str,
+    ask: Ask,
+    answers: Answers,
     now: datetime,
     zone: ZoneInfo,
     fetched: list[Fetched[Any]],
 ) -> WeeklyRhythm | None:
-    """The weekly rhythm of the building, the floor or the room.
-
-    Two queries cover every space of a building (its floors, and its rooms), over whole local
-    days up to last midnight: the same for every manager and every space until the day turns.
-    """
-    stop = day_start(moment=now, zone=zone)
-    first_day = stop.date() - timedelta(weeks=RHYTHM_WEEKS)
-    start = datetime.combine(first_day, clock_time.min, tzinfo=zone)
+    """The weekly rhythm of the building, the floor or the room, from ``_rhythm_ask``'s
+    answer."""
     space: Building | Floor | Room
     if scope == "room" and room is not None:
-        measurement, key, space = "room_occupancy", "room_id", room
+        key, space = "room_id", room
     else:
-        measurement, key = "floor_occupancy", "space_id"
+        key = "space_id"
         space = floor if scope == "floor" else building
         scope = "floor" if scope == "floor" else "building"
-    query = ReportingQuery(
-        measurement=measurement,
-        start=start,
-        stop=stop,
-        spaces=tuple(item.id for item in building.floors),
-        group_by=(key, "time"),
-        window=Window(every="1h", function="mean", timezone=zone.key),
-    )
-    rows = reporting_fetch(query=query, slot="rhythm", seconds=RHYTHM_SECONDS)
+    stop = day_start(moment=now, zone=zone)
+    first_day = stop.date() - timedelta(weeks=RHYTHM_WEEKS)
+    rows = answers[ask]
     fetched.append(rows)
     if rows.value is None:
         return None
@@ -1100,13 +1302,18 @@ def weekly_rhythm_get(
         return None
     floor = building.floor(floor_id or "") or building.floors[0]
     room = floor.room(room_id or "")
+    chosen_scope = _rhythm_scope(scope, room)
+    now, zone = timezone.now(), _zone(site.timezone if site else None)
+    ask = _rhythm_ask(building=building, room=room, scope=chosen_scope, now=now, zone=zone)
     return _rhythm(
         building=building,
         floor=floor,
         room=room,
-        scope=_rhythm_scope(scope, room),
-        now=timezone.now(),
-        zone=_zone(site.timezone if site else None),
+        scope=chosen_scope,
+        ask=ask,
+        answers=_answers([ask]),
+        now=now,
+        zone=zone,
         fetched=[],
     )
 
@@ -1131,12 +1338,11 @@ def _values(rows: list[ReportingRow], key: str, function: str) -> SpaceValues:
     return values
 
 
-def _traffic(
-    *, floor: Floor, now: datetime, zone: ZoneInfo, fetched: list[Fetched[Any]]
-) -> Traffic | None:
+def _traffic_ask(*, floor: Floor, now: datetime, zone: ZoneInfo) -> Ask | None:
+    """People through the floor's entrances per 5 minutes today, if it has any."""
     if not floor.entrances:
         return None
-    today = _series(
+    return _series(
         measurement="traffic",
         key="field",
         spaces=(floor.id,),
@@ -1145,11 +1351,25 @@ def _traffic(
         now=now,
         zone=zone,
     )
-    if today is None:
+
+
+def _traffic(
+    *,
+    floor: Floor,
+    ask: Ask | None,
+    answers: Answers,
+    now: datetime,
+    zone: ZoneInfo,
+    fetched: list[Fetched[Any]],
+) -> Traffic | None:
+    if not floor.entrances:
+        return None
+    if ask is None:
         # The day's first window has not closed yet: nobody counted so far.
         return Traffic(
             entrances=floor.entrances, came_in=0, went_out=0, last_hour_in=0, last_hour_out=0
         )
+    today = answers[ask]
     fetched.append(today)
     if today.value is None:
         return Traffic(
@@ -1178,10 +1398,14 @@ def _traffic(
     )
 
 
-def _heatmap(*, room: Room, now: datetime, fetched: list[Fetched[Any]]) -> Heatmap:
+def _heatmap_ask(*, room: Room, now: datetime) -> Ask:
     stop = window_floor(moment=now, zone=ZoneInfo("UTC"), every="1m")
     query = DetectionsQuery(start=stop - timedelta(hours=1), stop=stop, room_id=room.id)
-    detections = detections_fetch(query=query, slot="last-hour")
+    return detections_ask(query=query, slot="last-hour")
+
+
+def _heatmap(*, room: Room, ask: Ask, answers: Answers, fetched: list[Fetched[Any]]) -> Heatmap:
+    detections = answers[ask]
     if detections.value is None:
         # The heatmap says so itself; the page's notice is about the figures it shows.
         return Heatmap(room=room, sensors=(), available=False)

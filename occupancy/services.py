@@ -8,11 +8,14 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
+from django import db
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -51,6 +54,8 @@ _PROBLEMS: tuple[tuple[type[ButlrError], str], ...] = (
     (BadRequest, PROBLEM_GARBLED),
 )
 _OUTAGE_PROBLEMS = frozenset({PROBLEM_SLOW, PROBLEM_DOWN, PROBLEM_BUSY, PROBLEM_REFUSED})
+# Butlr calls one page sends at once, at most (a cold dashboard sends about a dozen).
+MAX_CALLS_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,21 @@ class Fetched(Generic[T]):
     problem: str | None = None
 
 
-def topology_fetch() -> Fetched[Topology]:
+@dataclass(frozen=True)
+class Ask:
+    """One question for Butlr, cached under ``key`` for ``seconds``: asks with the same key
+    are the same question (``call`` and ``complete`` are left out of comparisons)."""
+
+    key: str
+    last_good_key: str
+    seconds: int
+    call: Callable[[], Any] = field(compare=False)
+    complete: Callable[[Any], bool] = field(compare=False, default=lambda value: True)
+
+
+def topology_ask() -> Ask:
     """Sites, buildings, floors, rooms and sensors, cached for minutes."""
-    return _fetch(
+    return Ask(
         key="occupancy:topology",
         last_good_key="occupancy:last-good:topology",
         seconds=settings.OCCUPANCY_TOPOLOGY_SECONDS,
@@ -79,9 +96,7 @@ def topology_fetch() -> Fetched[Topology]:
     )
 
 
-def reporting_fetch(
-    *, query: ReportingQuery, slot: str, seconds: int | None = None
-) -> Fetched[list[ReportingRow]]:
+def reporting_ask(*, query: ReportingQuery, slot: str, seconds: int | None = None) -> Ask:
     """Rows of one reporting query, cached for the length of its window or for ``seconds``.
 
     Callers align start and stop to window boundaries, so every manager watching the same
@@ -91,7 +106,7 @@ def reporting_fetch(
     """
     body = query.body()
     identity = {**body, "filter": _without_times(body["filter"]), "slot": slot}
-    return _fetch(
+    return Ask(
         key=f"occupancy:reporting:{_digest(body)}",
         last_good_key=f"occupancy:last-good:reporting:{_digest(identity)}",
         seconds=seconds or (query.window.seconds if query.window else 60),
@@ -99,11 +114,11 @@ def reporting_fetch(
     )
 
 
-def detections_fetch(*, query: DetectionsQuery, slot: str) -> Fetched[list[Detection]]:
+def detections_ask(*, query: DetectionsQuery, slot: str) -> Ask:
     """Detections of one query, cached for a minute (callers align it to the minute)."""
     body = query.body()
     identity = {**body, "filter": _without_times(body["filter"]), "slot": slot}
-    return _fetch(
+    return Ask(
         key=f"occupancy:detections:{_digest(body)}",
         last_good_key=f"occupancy:last-good:detections:{_digest(identity)}",
         seconds=60,
@@ -111,30 +126,70 @@ def detections_fetch(*, query: DetectionsQuery, slot: str) -> Fetched[list[Detec
     )
 
 
-def _fetch(
-    *,
-    key: str,
-    last_good_key: str,
-    seconds: int,
-    call: Callable[[], T],
-    complete: Callable[[T], bool] = lambda value: True,
-) -> Fetched[T]:
-    fetched = cache.get(key)
-    if fetched is not None:
-        return fetched
-    outage = cache.get(OUTAGE_KEY)
-    if outage:
-        return _last_good(last_good_key, outage)
-    failed = cache.get(f"{key}:failed")
-    if failed:
-        return _last_good(last_good_key, failed)
-    # One caller asks Butlr; the others wait for its answer instead of asking again.
-    lock_key = f"{key}:lock"
+def topology_fetch() -> Fetched[Topology]:
+    return fetch_all([topology_ask()])[0]
+
+
+def reporting_fetch(
+    *, query: ReportingQuery, slot: str, seconds: int | None = None
+) -> Fetched[list[ReportingRow]]:
+    return fetch_all([reporting_ask(query=query, slot=slot, seconds=seconds)])[0]
+
+
+def detections_fetch(*, query: DetectionsQuery, slot: str) -> Fetched[list[Detection]]:
+    return fetch_all([detections_ask(query=query, slot=slot)])[0]
+
+
+def fetch_all(asks: Sequence[Ask]) -> list[Fetched[Any]]:
+    """The answers to ``asks``, in order: from the cache, or from Butlr all at once.
+
+    Whether Butlr is paused is decided for every ask before any call goes out, so a call
+    that fails (and pauses Butlr) does not take the answers of the others with it.
+    """
+    answers: dict[Ask, Fetched[Any]] = {}
+    calls: list[Ask] = []
+    awaited: list[Ask] = []
     wait = settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT
-    if not cache.add(lock_key, True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1):
-        return _answer_awaited(key, last_good_key, wait)
+    for ask in dict.fromkeys(asks):
+        fetched = cache.get(ask.key)
+        if fetched is not None:
+            answers[ask] = fetched
+            continue
+        paused = cache.get(OUTAGE_KEY) or cache.get(f"{ask.key}:failed")
+        if paused:
+            answers[ask] = _last_good(ask.last_good_key, paused)
+        # One caller asks Butlr; the others wait for its answer instead of asking again.
+        elif cache.add(
+            f"{ask.key}:lock", True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1
+        ):
+            calls.append(ask)
+        else:
+            awaited.append(ask)
+    answers |= zip(calls, _at_once([partial(_call, ask) for ask in calls]), strict=True)
+    for ask in awaited:
+        answers[ask] = _answer_awaited(ask.key, ask.last_good_key, wait)
+    return [answers[ask] for ask in asks]
+
+
+def _at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The calls' results in order: a single call in this thread, several in threads."""
+    if len(calls) < 2:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=min(len(calls), MAX_CALLS_AT_ONCE)) as pool:
+        return list(pool.map(_closing, calls))
+
+
+def _closing(call: Callable[[], T]) -> T:
+    """``call`` in a worker thread, closing any database connection it opened there."""
     try:
-        value = call()
+        return call()
+    finally:
+        db.connections.close_all()
+
+
+def _call(ask: Ask) -> Fetched[Any]:
+    try:
+        value = ask.call()
     except ButlrError as exc:
         problem = _problem(exc)
         logger.warning("Butlr failed (%s): %s", problem, exc)
@@ -144,17 +199,17 @@ def _fetch(
         if problem in _OUTAGE_PROBLEMS:
             cache.set(OUTAGE_KEY, problem, timeout=pause)
         else:
-            cache.set(f"{key}:failed", problem, timeout=pause)
-        return _last_good(last_good_key, problem)
+            cache.set(f"{ask.key}:failed", problem, timeout=pause)
+        return _last_good(ask.last_good_key, problem)
     finally:
-        cache.delete(lock_key)
+        cache.delete(f"{ask.key}:lock")
     fetched = Fetched(value=value, as_of=timezone.now())
-    if not complete(value):
-        cache.set(key, fetched, timeout=min(seconds, settings.OCCUPANCY_OUTAGE_SECONDS))
-        cache.add(last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
+    if not ask.complete(value):
+        cache.set(ask.key, fetched, timeout=min(ask.seconds, settings.OCCUPANCY_OUTAGE_SECONDS))
+        cache.add(ask.last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
         return fetched
-    cache.set(key, fetched, timeout=seconds)
-    cache.set(last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
+    cache.set(ask.key, fetched, timeout=ask.seconds)
+    cache.set(ask.last_good_key, fetched, timeout=settings.OCCUPANCY_LAST_GOOD_SECONDS)
     return fetched
 
 

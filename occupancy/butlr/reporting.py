@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -159,6 +159,12 @@ class ReportingRow:
     data_incomplete: bool = False
     # The share of readings missing from the group (0 to 1), when Butlr says.
     null_percentage: float | None = None
+    # The group's window start, read once from its "time" key.
+    time: datetime | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        value = self.keys.get("time")
+        object.__setattr__(self, "time", _parse_time(value) if value is not None else None)
 
     @property
     def unreliable(self) -> bool:
@@ -167,11 +173,6 @@ class ReportingRow:
         if self.null_percentage is not None:
             return self.null_percentage > UNRELIABLE_ABOVE
         return self.data_incomplete
-
-    @property
-    def time(self) -> datetime | None:
-        value = self.keys.get("time")
-        return _parse_time(value) if value is not None else None
 
     def get(self, key: str) -> str | None:
         return self.keys.get(key)
@@ -270,8 +271,6 @@ def _point_row(point: Any) -> ReportingRow:
     if not isinstance(point, dict):
         raise BadResponse("Butlr's reporting point is not an object")
     keys = {key: str(point[key]) for key in _POINT_KEYS if point.get(key) is not None}
-    if "time" in keys:
-        _parse_time(keys["time"])
     return ReportingRow(
         keys=keys,
         stats=Stats.of_value(_number(point.get("value"))),

@@ -1,0 +1,156 @@
+"""What a dashboard costs: Butlr calls (all at once when cold, none when warm, shared by
+every manager) and database queries. Counted, never timed."""
+
+import re
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import AuthenticatorFactory
+from tests.occupancy.conftest import BUTLR
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("occupancy:dashboard")
+# 09:02:30 in Chicago (CST, UTC-6).
+MOMENT = datetime(2026, 11, 23, 15, 2, 30, tzinfo=UTC)
+
+
+def _butlr_calls(fake_butlr) -> int:
+    return (
+        len(fake_butlr.reporting_bodies)
+        + len(fake_butlr.detections_bodies)
+        + (fake_butlr.graphql_calls)
+    )
+
+
+def _managers(manager, count: int) -> list[Client]:
+    """Clients of ``count`` different managers, ``manager`` the first."""
+    clients = []
+    for number in range(count):
+        user = manager
+        if number:
+            user = type(manager).objects.create(email=f"manager-{number}@foyer.example")
+            user.groups.set(manager.groups.all())
+            AuthenticatorFactory(user=user)
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return clients
+
+
+def test_a_cold_dashboard_sends_its_butlr_calls_at_once(manager_client, fake_butlr):
+    lock = threading.Lock()
+    in_flight = [0]
+    most = [0]
+    answer = fake_butlr.reporting
+
+    def slow_reporting(request):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        # Long enough that calls sent one after another could never overlap.
+        time.sleep(0.3)
+        with lock:
+            in_flight[0] -= 1
+        return answer(request)
+
+    reporting_url = f"{BUTLR}/api/v3/reporting"
+    fake_butlr.mock.remove(responses.POST, reporting_url)
+    fake_butlr.mock.add_callback(responses.POST, reporting_url, callback=slow_reporting)
+    with time_machine.travel(MOMENT, tick=False):
+        response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.context["board"].freshness.problem is None
+    sent = len(fake_butlr.reporting_bodies)
+    assert sent > 5
+    # Every reporting call was in flight at the same time: one round trip, not ``sent``.
+    assert most[0] == sent
+
+
+def test_a_warm_dashboard_asks_butlr_nothing(manager_client, fake_butlr, django_assert_num_queries):
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        asked = _butlr_calls(fake_butlr)
+        clock.shift(timedelta(seconds=20))
+        # The session, its user and the manager's group: nothing more.
+        with django_assert_num_queries(3):
+            response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    assert _butlr_calls(fake_butlr) == asked
+
+
+def test_thirty_managers_cost_butlr_what_three_do(manager, fake_butlr):
+    clients = _managers(manager, 30)
+    calls = []
+    for count in (3, 30):
+        cache.clear()
+        asked = _butlr_calls(fake_butlr)
+        with time_machine.travel(MOMENT, tick=False) as clock:
+            for client in clients[:count]:
+                assert client.get(URL).status_code == 200
+                clock.shift(timedelta(seconds=1))
+        calls.append(_butlr_calls(fake_butlr) - asked)
+
+    assert calls[0] == calls[1] > 0
+
+
+def _rhythm_table(response) -> str:
+    return re.search(r'<table class="rhythm-grid">.*?</table>', response.content.decode(), re.S)[0]
+
+
+def test_a_new_answer_from_butlr_makes_new_figures(
+    clock_cache, manager_client, fake_butlr, settings
+):
+    # The same topology throughout: only the rhythm's own answer is new.
+    settings.OCCUPANCY_TOPOLOGY_SECONDS = 86400
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        first = manager_client.get(URL)
+        fake_butlr.offset = 10
+        # The same day, so the same weekly-rhythm query, asked again once its answer expires.
+        clock.shift(timedelta(hours=6, minutes=1))
+        asked = len(fake_butlr.reporting_bodies)
+        later = manager_client.get(URL)
+
+    rhythm_bodies = [
+        body for body in fake_butlr.reporting_bodies[asked:] if body["window"]["every"] == "1h"
+    ]
+    assert len(rhythm_bodies) == 1
+    before, after = first.context["board"].rhythm, later.context["board"].rhythm
+    # The building's two floors, ten more people on each.
+    assert after.busiest.people == before.busiest.people + 20
+    assert _rhythm_table(later) != _rhythm_table(first)
+    assert f">{after.busiest.people}<" in _rhythm_table(later)
+
+
+def test_a_failure_shows_the_last_good_figures_with_their_note_until_butlr_answers(
+    clock_cache, manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        manager_client.get(URL)
+        fake_butlr.fault = lambda request: (503, {}, "{}")
+        # A new 5-minute window: the chart's and the figures' queries are new.
+        clock.shift(timedelta(minutes=5))
+        failed = manager_client.get(URL)
+        fake_butlr.fault = None
+        clock.shift(timedelta(minutes=1))
+        again = manager_client.get(URL)
+
+    text = " ".join(failed.content.decode().split())
+    assert "Showing the last figures we received, as of" in re.sub(r"<[^>]+>", "", text)
+    assert "Butlr isn't answering: these are the last figures we received" in text
+    assert "18</span> people now" in text
+    board = again.context["board"]
+    assert board.freshness.problem is None
+    assert board.chart_freshness.problem is None
+    assert "last figures we received" not in again.content.decode()
