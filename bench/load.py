@@ -16,18 +16,18 @@ sandbox's calls by endpoint made during it. The phases, one after the other:
    cache keys were deleted from its Redis (skipped without Redis);
 6. warm dashboard: one manager loads the dashboard back to back, for its timings and the
    app's CPU per dashboard;
-7. amenities: one Harbor Point resident asks for the doors page's amenity partial (filling
-   its cache), then many poll it;
+7. new pages: the visitor passes page, a tenancy's history and the doors page of the
+   500-door building, each first opened once per resident (cold), then loaded again and
+   again (warm);
 8. managers: a few managers load the dashboard for a while, then, at the same second of a
    later minute, ten times as many; each crowd has a minute boundary halfway through (never
    a five-minute one, where longer windows end too), and starts just after one dashboard
-   filled the current window's cache. Between the two crowds, the new pages: the visitor
-   passes page, a tenancy's history and the doors page of the 500-door building, each first
-   opened once per resident (cold), then loaded again and again (warm).
+   filled the current window's cache;
+9. amenities, between the two crowds of managers: one Harbor Point resident asks for the
+   doors page's amenity partial (filling its cache), then many poll it.
 """
 
 import json
-import math
 import re
 import sys
 import time
@@ -47,6 +47,8 @@ STOP_SECONDS = 15
 SETTLE_SECONDS = 1.0
 # A manager's dashboard fills the current window's cache this long before a crowd starts.
 PRIME_SECONDS = 5
+# The amenities are polled at least this long between the two crowds of managers.
+AMENITY_MIN_SECONDS = 15
 DOORS_MARKER = 'id="entrances-heading"'
 UNLOCKED_MARKER = "Opened at"
 DASHBOARD_MARKER = "<h2>Floors</h2>"
@@ -461,9 +463,12 @@ def _pages_run(plan: dict, identities: dict, *, app: str, sandbox, recorder) -> 
     return pages
 
 
-def _amenities_run(plan: dict, people: list[dict], *, app: str, sandbox, recorder) -> dict:
-    """Residents of the linked buildings poll the amenity partial. One of them asks first,
-    alone, filling the cache; the sandbox's calls for that are counted apart."""
+def _amenities_run(
+    plan: dict, people: list[dict], *, app: str, sandbox, recorder, until: float
+) -> dict:
+    """Residents of the linked buildings poll the amenity partial, till ``until`` at the
+    latest (epoch seconds). One of them asks first, alone, filling the cache; the sandbox's
+    calls for that are counted apart."""
     pollers = [me for me in people if me["building_id"] in plan["amenity_buildings"]]
     pollers = pollers[: plan["amenity_residents"]]
     before = sandbox.calls()
@@ -476,14 +481,15 @@ def _amenities_run(plan: dict, people: list[dict], *, app: str, sandbox, recorde
             done=lambda: recorder.attempts["amenities_prime"] >= 1,
         )
     prime_calls = _delta(sandbox.calls(), before)
-    _say(f"amenities: {len(pollers)} residents poll the amenities for {plan['amenity_seconds']} s")
+    seconds = max(AMENITY_MIN_SECONDS / 2, min(plan["amenity_seconds"], until - time.time()))
+    _say(f"amenities: {len(pollers)} residents poll the amenities for {seconds:.0f} s")
     before = sandbox.calls()
     started = stopping = time.time()
     if pollers:
         started, stopping = _phase(
             [_crowd(AmenityPoller, len(pollers), pool=iter(pollers))],
             host=app,
-            seconds=plan["amenity_seconds"],
+            seconds=seconds,
             recorder=recorder,
         )
     return {
@@ -618,23 +624,32 @@ def run(plan: dict) -> dict:
     )
     dashboards["warm_calls"] = _delta(sandbox.calls(), before)
 
-    amenities = _amenities_run(
-        plan, [*residents, *cold], app=app, sandbox=sandbox, recorder=recorder
-    )
-
     managers = {}
     few, many = plan["managers_few"], plan["managers_many"]
     seconds = plan["managers_seconds"]
     # Both crowds start at the same second of a minute, the minute's boundary halfway
     # through, each one just after a single dashboard has filled the current window's cache.
+    # The new pages are measured while the first crowd's start comes, the amenities while
+    # the second's does.
+    pages = _pages_run(plan, identities, app=app, sandbox=sandbox, recorder=recorder)
     offset = (60 - seconds / 2) % 60
     start = time.time()
     start += (offset - start % 60) % 60
     start = _boundary_fit(start, seconds)
+    amenities = {}
     for key, count, sample in (("few", few, "dashboard_few"), ("many", many, "dashboard_many")):
         if key == "many":
-            pages = _pages_run(plan, identities, app=app, sandbox=sandbox, recorder=recorder)
-            start += 60 * max(1, math.ceil((time.time() + PRIME_SECONDS - start) / 60))
+            start += 60
+            if start - time.time() < AMENITY_MIN_SECONDS + PRIME_SECONDS + 8:
+                start += 60
+            amenities = _amenities_run(
+                plan,
+                [*residents, *cold],
+                app=app,
+                sandbox=sandbox,
+                recorder=recorder,
+                until=start - PRIME_SECONDS - 4,
+            )
             start = _boundary_fit(start, seconds)
         _say(
             f"managers: {count} managers for {seconds} s, "
