@@ -16,7 +16,8 @@ BENCH_MANAGERS_SECONDS (30), BENCH_PAGES_RESIDENTS (8), BENCH_PAGES_SECONDS (5),
 BENCH_AMENITY_RESIDENTS (96 at most: the Harbor Point residents of the run),
 BENCH_AMENITY_SECONDS (30 at most: the time left between the two crowds of managers),
 BENCH_BACKEND (auto, or sqlite),
-BENCH_REDIS_DB (3; the sandbox uses the next one), BENCH_APP_WORKERS (3),
+BENCH_REDIS_DB (the first two empty databases from 3 on, claimed for the run; the sandbox
+uses the next one), BENCH_APP_WORKERS (3),
 BENCH_APP_THREADS (8), BENCH_SANDBOX_WORKERS (2), BENCH_SANDBOX_THREADS (16).
 """
 
@@ -50,6 +51,8 @@ RESULTS_PATH = BASE_DIR / "bench-results.json"
 GUNICORN_CONF = BASE_DIR / "config" / "gunicorn.conf.py"
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS_HOST = "127.0.0.1:6379"
+REDIS_DATABASES = 16  # Redis's default
+REDIS_CLAIM_KEY = "foyer-bench:claimed-by"
 STARTUP_SECONDS = 60
 # Sampling the CPUs this long before the load tells whether other work shares the machine.
 BUSY_SAMPLE_SECONDS = 3
@@ -105,6 +108,27 @@ def _redis_flush(url: str) -> None:
     redis.Redis.from_url(url, socket_timeout=5).flushdb()
 
 
+def redis_databases_claim() -> int:
+    """The first of two Redis databases for the app and the sandbox: BENCH_REDIS_DB, or else
+    the first two empty ones from 3 on, claimed with a key so that a bench started at the same
+    time (another worktree's) takes others: two runs sharing them would empty each other's
+    cache and count each other's upstream calls."""
+    if "BENCH_REDIS_DB" in os.environ:
+        return _setting("BENCH_REDIS_DB", 3)
+    for first in range(3, REDIS_DATABASES - 1):
+        clients = [
+            redis.Redis.from_url(f"redis://{REDIS_HOST}/{number}", socket_timeout=5)
+            for number in (first, first + 1)
+        ]
+        if any(client.dbsize() for client in clients):
+            continue
+        if clients[0].set(REDIS_CLAIM_KEY, os.getpid(), nx=True):
+            return first
+    raise RuntimeError(
+        f"no two empty Redis databases from 3 to {REDIS_DATABASES - 1}: set BENCH_REDIS_DB"
+    )
+
+
 def backend_create(workdir: Path) -> Backend:
     wanted = os.environ.get("BENCH_BACKEND", "auto")
     if wanted != "sqlite" and _postgres_answers() and _redis_answers():
@@ -112,16 +136,19 @@ def backend_create(workdir: Path) -> Backend:
         server = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}"
         for database in (name, f"{name}_sandbox"):
             _postgres_run(f'CREATE DATABASE "{database}"')
-        cache_db = _setting("BENCH_REDIS_DB", 3)
+        explicit = "BENCH_REDIS_DB" in os.environ
+        cache_db = redis_databases_claim()
         backend = Backend(
-            name="PostgreSQL + Redis",
+            name=f"PostgreSQL + Redis (databases {cache_db} and {cache_db + 1})",
             app_database=f"{server}/{name}",
             sandbox_database=f"{server}/{name}_sandbox",
             app_cache=f"redis://{REDIS_HOST}/{cache_db}",
             sandbox_cache=f"redis://{REDIS_HOST}/{cache_db + 1}",
         )
-        for url in (backend.app_cache, backend.sandbox_cache):
-            _redis_flush(url)
+        if explicit:
+            # Claimed databases are empty but for the claim, which keeps them this run's.
+            for url in (backend.app_cache, backend.sandbox_cache):
+                _redis_flush(url)
         return backend
     return Backend(
         name="SQLite + local memory",
