@@ -23,8 +23,8 @@ sandbox's calls by endpoint made during it. The phases, one after the other:
    later minute, ten times as many; each crowd has a minute boundary halfway through (never
    a five-minute one, where longer windows end too), and starts just after one dashboard
    filled the current window's cache;
-9. amenities, between the two crowds of managers: one Harbor Point resident asks for the
-   doors page's amenity partial (filling its cache), then many poll it.
+9. amenities: one Harbor Point resident asks for the doors page's amenity partial (filling
+   its cache), then many poll it, across the next minute boundary.
 """
 
 import json
@@ -47,7 +47,7 @@ STOP_SECONDS = 15
 SETTLE_SECONDS = 1.0
 # A manager's dashboard fills the current window's cache this long before a crowd starts.
 PRIME_SECONDS = 5
-# The amenities are polled at least this long between the two crowds of managers.
+# The amenities are polled at least this long before the minute boundary they cross.
 AMENITY_MIN_SECONDS = 15
 DOORS_MARKER = 'id="entrances-heading"'
 UNLOCKED_MARKER = "Opened at"
@@ -466,9 +466,9 @@ def _pages_run(plan: dict, identities: dict, *, app: str, sandbox, recorder) -> 
 def _amenities_run(
     plan: dict, people: list[dict], *, app: str, sandbox, recorder, until: float
 ) -> dict:
-    """Residents of the linked buildings poll the amenity partial, till ``until`` at the
-    latest (epoch seconds). One of them asks first, alone, filling the cache; the sandbox's
-    calls for that are counted apart."""
+    """Residents of the linked buildings poll the amenity partial till ``until`` (epoch
+    seconds). One of them asks first, alone, filling the cache; the sandbox's calls for that
+    are counted apart."""
     pollers = [me for me in people if me["building_id"] in plan["amenity_buildings"]]
     pollers = pollers[: plan["amenity_residents"]]
     before = sandbox.calls()
@@ -481,7 +481,7 @@ def _amenities_run(
             done=lambda: recorder.attempts["amenities_prime"] >= 1,
         )
     prime_calls = _delta(sandbox.calls(), before)
-    seconds = max(AMENITY_MIN_SECONDS / 2, min(plan["amenity_seconds"], until - time.time()))
+    seconds = max(AMENITY_MIN_SECONDS, until - time.time())
     _say(f"amenities: {len(pollers)} residents poll the amenities for {seconds:.0f} s")
     before = sandbox.calls()
     started = stopping = time.time()
@@ -629,27 +629,15 @@ def run(plan: dict) -> dict:
     seconds = plan["managers_seconds"]
     # Both crowds start at the same second of a minute, the minute's boundary halfway
     # through, each one just after a single dashboard has filled the current window's cache.
-    # The new pages are measured while the first crowd's start comes, the amenities while
-    # the second's does.
+    # The new pages are measured while the first crowd's start comes.
     pages = _pages_run(plan, identities, app=app, sandbox=sandbox, recorder=recorder)
     offset = (60 - seconds / 2) % 60
     start = time.time()
     start += (offset - start % 60) % 60
     start = _boundary_fit(start, seconds)
-    amenities = {}
     for key, count, sample in (("few", few, "dashboard_few"), ("many", many, "dashboard_many")):
         if key == "many":
             start += 60
-            if start - time.time() < AMENITY_MIN_SECONDS + PRIME_SECONDS + 8:
-                start += 60
-            amenities = _amenities_run(
-                plan,
-                [*residents, *cold],
-                app=app,
-                sandbox=sandbox,
-                recorder=recorder,
-                until=start - PRIME_SECONDS - 4,
-            )
             start = _boundary_fit(start, seconds)
         _say(
             f"managers: {count} managers for {seconds} s, "
@@ -668,6 +656,19 @@ def run(plan: dict) -> dict:
         managers[key] = _managers_figures(
             count, started, stopping, _delta(sandbox.calls(), before), recorder.timings[sample]
         )
+
+    # The residents poll across a minute boundary, when the amenities' figures go stale.
+    boundary = (time.time() // 60 + 1) * 60
+    if boundary - time.time() < AMENITY_MIN_SECONDS:
+        boundary += 60
+    amenities = _amenities_run(
+        plan,
+        [*residents, *cold],
+        app=app,
+        sandbox=sandbox,
+        recorder=recorder,
+        until=boundary + plan["amenity_seconds"],
+    )
 
     timings = recorder.timings
     dashboards.update(
