@@ -55,8 +55,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy config residents occupancy
 
+# `make bench RUNS=3` measures three times and reports each figure's spread.
+RUNS ?= 1
+
 bench: $(VENV)/.bench-installed
-	$(PY) -m bench.run
+	BENCH_RUNS=$(RUNS) $(PY) -m bench.run
 
 $(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'

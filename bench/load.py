@@ -11,7 +11,20 @@ sandbox's calls by endpoint made during it. The phases, one after the other:
    cached per resident, so a new resident meets an empty cache);
 3. throughput: the warm doors page, then GET /healthz, each as fast as a few users go;
 4. mixed: residents open their (warm) doors page, unlock through Foyer and send the same
-   release straight to the sandbox, while managers load the occupancy dashboard.
+   release straight to the sandbox, while managers load the occupancy dashboard;
+5. cold dashboard: one manager loads the dashboard, each time after the app's occupancy
+   cache keys were deleted from its Redis (skipped without Redis);
+6. warm dashboard: one manager loads the dashboard back to back, for its timings and the
+   app's CPU per dashboard;
+7. new pages: the visitor passes page, a tenancy's history and the doors page of the
+   500-door building, each first opened once per resident (cold), then loaded again and
+   again (warm);
+8. managers: a few managers load the dashboard for a while, then, at the same second of a
+   later minute, ten times as many; each crowd has a minute boundary halfway through (never
+   a five-minute one, where longer windows end too), and starts just after one dashboard
+   filled the current window's cache;
+9. amenities: one Harbor Point resident asks for the doors page's amenity partial (filling
+   its cache), then many poll it, across the next minute boundary.
 """
 
 import json
@@ -32,10 +45,23 @@ from requests import Session
 STOP_SECONDS = 15
 # Throughput is counted from this long after the last user started.
 SETTLE_SECONDS = 1.0
+# A manager's dashboard fills the current window's cache this long before a crowd starts.
+PRIME_SECONDS = 5
+# The amenities are polled at least this long before the minute boundary they cross.
+AMENITY_MIN_SECONDS = 15
 DOORS_MARKER = 'id="entrances-heading"'
 UNLOCKED_MARKER = "Opened at"
 DASHBOARD_MARKER = "<h2>Floors</h2>"
 STALE_MARKER = "occupancy-notice"
+AMENITIES_MARKER = 'id="amenities-heading"'
+VISITORS_MARKER = 'id="pass-list"'
+HISTORY_MARKER = 'class="history-filters"'
+HISTORY_UNAVAILABLE = "history-unavailable"
+# A building with hundreds of doors lists none at first: the page offers a search instead.
+FIND_MARKER = 'id="find-heading"'
+# The app's cache keys of occupancy figures (Django's KEY_PREFIX:VERSION:key): Butlr's
+# answers, their last good copies and the figures made of them. Butlr's token is kept.
+OCCUPANCY_KEYS = "*:occupancy:*"
 UNLOCK_PATH = re.compile(r"/doors/\d+/\d+/(access_point|device)/(\d+)/unlock/")
 
 
@@ -193,17 +219,122 @@ class Resident(_Person):
             _expect(response, 201)
 
 
-class Manager(_Person):
+class _Dashboard(_Person):
+    abstract = True
+    me: dict = {}
+    sample = "dashboard"
+
+    def dashboard_get(self):
+        with self.client.get(
+            "/dashboard/", name=self.sample, headers=_cookies(self.me), catch_response=True
+        ) as response:
+            _expect(response, 200, DASHBOARD_MARKER, absent=STALE_MARKER)
+
+
+class Manager(_Dashboard):
     abstract = True
     wait_time = between(2, 5)
-    me: dict = {}
 
     @task
     def dashboard(self):
+        self.dashboard_get()
+
+
+class DashboardOnce(_Dashboard):
+    """Loads the dashboard once per item of the pool; with ``cache_url``, each time with
+    nothing cached."""
+
+    abstract = True
+    wait_time = constant(0)
+    cache_url = ""
+
+    @task
+    def dashboard(self):
+        if next(self.pool, None) is None:
+            raise StopUser
+        if self.cache_url:
+            occupancy_cache_empty(self.cache_url)
+        self.dashboard_get()
+
+
+class PageReader(_Person):
+    """Loads one page of the resident pages (``page``) of the next resident of the pool."""
+
+    abstract = True
+    wait_time = constant(0)
+    page = "visitors"
+    sample = "visitors"
+    once = False
+
+    @task
+    def read(self):
+        me = next(self.pool, None)
+        if me is None:
+            raise StopUser
+        tenancy = f"/doors/{me['building_id']}/{me['tenant_id']}/"
+        path, marker, absent = {
+            "visitors": (f"{tenancy}visitors/", VISITORS_MARKER, None),
+            "history": (f"{tenancy}history/", HISTORY_MARKER, HISTORY_UNAVAILABLE),
+            "skyline_doors": (tenancy, FIND_MARKER, None),
+        }[self.page]
         with self.client.get(
-            "/dashboard/", name="dashboard", headers=_cookies(self.me), catch_response=True
+            path, name=self.sample, headers=_cookies(me), catch_response=True
         ) as response:
-            _expect(response, 200, DASHBOARD_MARKER, absent=STALE_MARKER)
+            _expect(response, 200, marker, absent=absent)
+
+
+class _Amenities(_Person):
+    abstract = True
+    sample = "amenities"
+
+    def amenities_get(self, me: dict):
+        path = f"/doors/{me['building_id']}/{me['tenant_id']}/amenities/"
+        headers = {**_cookies(me), "HX-Request": "true"}
+        with self.client.get(
+            path, name=self.sample, headers=headers, catch_response=True
+        ) as response:
+            _expect(response, 200, AMENITIES_MARKER)
+
+
+class AmenityPoller(_Amenities):
+    """A resident whose doors page is open: htmx asks for the amenities now and then (every
+    minute in a browser; more often here, to gather samples)."""
+
+    abstract = True
+    wait_time = between(5, 15)
+
+    def on_start(self):
+        self.me = next(self.pool)
+
+    @task
+    def amenities(self):
+        self.amenities_get(self.me)
+
+
+class AmenityOnce(_Amenities):
+    """Each resident of the pool asks for the amenities once."""
+
+    abstract = True
+    wait_time = constant(0)
+    sample = "amenities_prime"
+
+    @task
+    def amenities(self):
+        me = next(self.pool, None)
+        if me is None:
+            raise StopUser
+        self.amenities_get(me)
+
+
+def occupancy_cache_empty(url: str) -> int:
+    """Delete the app's occupancy keys from its Redis database; returns how many."""
+    import redis  # here: after locust has patched the standard library for gevent
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    keys = list(client.scan_iter(match=OCCUPANCY_KEYS, count=1000))
+    if keys:
+        client.delete(*keys)
+    return len(keys)
 
 
 def _crowd(base: type, count: int, **attributes) -> type:
@@ -263,6 +394,112 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
         name: after[name] - before.get(name, 0)
         for name in after
         if after[name] != before.get(name, 0)
+    }
+
+
+def _minutes_touched(start: float, stop: float) -> int:
+    """How many clock minutes the span from ``start`` to ``stop`` (epoch seconds) touches."""
+    return int(stop // 60) - int(start // 60) + 1
+
+
+def _boundary_fit(start: float, seconds: float) -> float:
+    """The first of ``start``, a minute later, two minutes later... that leaves time to fill
+    the cache first and whose minute boundary halfway through is not a five-minute one."""
+    while start < time.time() + PRIME_SECONDS + 1 or int((start + seconds / 2) // 60) % 5 == 0:
+        start += 60
+    return start
+
+
+def _managers_figures(
+    count: int, started: float, stopping: float, calls: dict, timings: list[float]
+) -> dict:
+    return {
+        "managers": count,
+        "dashboards": len(timings),
+        "dashboard_ms": timings,
+        "seconds": round(stopping - started, 3),
+        "second_of_minute": round(started % 60, 1),
+        "minutes_touched": _minutes_touched(started, stopping),
+        "calls": calls,
+    }
+
+
+PAGES = (
+    ("visitors", "residents"),
+    ("history", "residents"),
+    ("skyline_doors", "skyline"),
+)
+
+
+def _pages_run(plan: dict, identities: dict, *, app: str, sandbox, recorder) -> dict:
+    """Each new page: first opened once by each of its residents, one at a time (cold), then
+    loaded by them in turn for a few seconds (warm); the sandbox's calls around each."""
+    pages = {}
+    for page, crowd in PAGES:
+        people = identities[crowd][: plan["pages_residents"]]
+        _say(f"{page} page: {len(people)} first visits, then {plan['pages_seconds']} s warm")
+        figures, wanted = {}, len(people)
+        for temperature in ("cold", "warm"):
+            sample = f"{page}_{temperature}"
+            before = sandbox.calls()
+            if temperature == "cold":
+                classes = [_crowd(PageReader, 1, page=page, sample=sample, pool=iter(people))]
+                _phase(
+                    classes,
+                    host=app,
+                    seconds=60,
+                    recorder=recorder,
+                    done=lambda sample=sample, wanted=wanted: recorder.attempts[sample] >= wanted,
+                )
+            else:
+                users = min(plan["throughput_users"], len(people))
+                classes = [_crowd(PageReader, users, page=page, sample=sample, pool=cycle(people))]
+                _phase(classes, host=app, seconds=plan["pages_seconds"], recorder=recorder)
+            figures[temperature] = {
+                "ms": recorder.timings[sample],
+                "calls": _delta(sandbox.calls(), before),
+            }
+        pages[page] = figures
+    return pages
+
+
+def _amenities_run(
+    plan: dict, people: list[dict], *, app: str, sandbox, recorder, until: float
+) -> dict:
+    """Residents of the linked buildings poll the amenity partial till ``until`` (epoch
+    seconds). One of them asks first, alone, filling the cache; the sandbox's calls for that
+    are counted apart."""
+    pollers = [me for me in people if me["building_id"] in plan["amenity_buildings"]]
+    pollers = pollers[: plan["amenity_residents"]]
+    before = sandbox.calls()
+    if pollers:
+        _phase(
+            [_crowd(AmenityOnce, 1, pool=iter(pollers[:1]))],
+            host=app,
+            seconds=30,
+            recorder=recorder,
+            done=lambda: recorder.attempts["amenities_prime"] >= 1,
+        )
+    prime_calls = _delta(sandbox.calls(), before)
+    seconds = max(AMENITY_MIN_SECONDS, until - time.time())
+    _say(f"amenities: {len(pollers)} residents poll the amenities for {seconds:.0f} s")
+    before = sandbox.calls()
+    started = stopping = time.time()
+    if pollers:
+        started, stopping = _phase(
+            [_crowd(AmenityPoller, len(pollers), pool=iter(pollers))],
+            host=app,
+            seconds=seconds,
+            recorder=recorder,
+        )
+    return {
+        "ms": recorder.timings["amenities"],
+        "residents": len(pollers),
+        "linked_buildings": len(plan["amenity_buildings"]),
+        "seconds": round(stopping - started, 3),
+        "minutes_touched": _minutes_touched(started, stopping),
+        "calls": _delta(sandbox.calls(), before),
+        "prime_calls": prime_calls,
     }
 
 
@@ -342,9 +579,108 @@ def run(plan: dict) -> dict:
     ]
     _phase(crowd, host=app, seconds=plan["mixed_seconds"], recorder=recorder)
     after = sandbox.calls()
+    mixed_calls = _delta(after, before)
+
+    manager = identities["manager"]
+
+    def dashboards_once(sample: str, count: int, cache_url: str = "") -> None:
+        wanted = recorder.attempts[sample] + count
+        _phase(
+            [
+                _crowd(
+                    DashboardOnce,
+                    1,
+                    me=manager,
+                    sample=sample,
+                    pool=iter(range(count)),
+                    cache_url=cache_url,
+                )
+            ],
+            host=app,
+            seconds=30 + 10 * count,
+            recorder=recorder,
+            done=lambda: recorder.attempts[sample] >= wanted,
+        )
+
+    dashboards = {}
+    before = sandbox.calls()
+    cold_dashboards = plan["cold_dashboards"] if plan.get("app_cache") else 0
+    _say(f"cold dashboard: {cold_dashboards} loads, each with the occupancy cache emptied")
+    if cold_dashboards:
+        dashboards_once("dashboard_cold", cold_dashboards, plan["app_cache"])
+    dashboards["cold_calls"] = _delta(sandbox.calls(), before)
+
+    before = sandbox.calls()
+    _say(f"warm dashboard: one manager, back to back, for {plan['dashboard_seconds']} s")
+    app_cpu = _cpu_seconds(plan["app_pid"])
+    _phase(
+        [_crowd(Manager, 1, me=manager, wait_time=constant(0), sample="dashboard_alone")],
+        host=app,
+        seconds=plan["dashboard_seconds"],
+        recorder=recorder,
+    )
+    cpu["app_ms_per_dashboard"] = _per_request_ms(
+        app_cpu, _cpu_seconds(plan["app_pid"]), len(recorder.timings["dashboard_alone"])
+    )
+    dashboards["warm_calls"] = _delta(sandbox.calls(), before)
+
+    managers = {}
+    few, many = plan["managers_few"], plan["managers_many"]
+    seconds = plan["managers_seconds"]
+    # Both crowds start at the same second of a minute, the minute's boundary halfway
+    # through, each one just after a single dashboard has filled the current window's cache.
+    # The new pages are measured while the first crowd's start comes.
+    pages = _pages_run(plan, identities, app=app, sandbox=sandbox, recorder=recorder)
+    offset = (60 - seconds / 2) % 60
+    start = time.time()
+    start += (offset - start % 60) % 60
+    start = _boundary_fit(start, seconds)
+    for key, count, sample in (("few", few, "dashboard_few"), ("many", many, "dashboard_many")):
+        if key == "many":
+            start += 60
+            start = _boundary_fit(start, seconds)
+        _say(
+            f"managers: {count} managers for {seconds} s, "
+            f"from {time.strftime('%H:%M:%S', time.gmtime(start))} UTC"
+        )
+        gevent.sleep(max(0.0, start - PRIME_SECONDS - time.time()))
+        dashboards_once("dashboard_prime", 1)
+        gevent.sleep(max(0.0, start - time.time()))
+        before = sandbox.calls()
+        started, stopping = _phase(
+            [_crowd(Manager, count, me=manager, sample=sample)],
+            host=app,
+            seconds=seconds,
+            recorder=recorder,
+        )
+        managers[key] = _managers_figures(
+            count, started, stopping, _delta(sandbox.calls(), before), recorder.timings[sample]
+        )
+
+    # The residents poll across a minute boundary, when the amenities' figures go stale.
+    boundary = (time.time() // 60 + 1) * 60
+    if boundary - time.time() < AMENITY_MIN_SECONDS:
+        boundary += 60
+    amenities = _amenities_run(
+        plan,
+        [*residents, *cold],
+        app=app,
+        sandbox=sandbox,
+        recorder=recorder,
+        until=boundary + plan["amenity_seconds"],
+    )
 
     timings = recorder.timings
+    dashboards.update(
+        cold_ms=timings["dashboard_cold"],
+        warm_ms=timings["dashboard_alone"],
+        cold_cleared=cold_dashboards,
+    )
     return {
+        "dashboards": dashboards,
+        "managers": managers,
+        "pages": pages,
+        "amenities": amenities,
         "cold": {"doors_ms": timings["doors_cold"], "calls": cold_calls},
         "warm": {"doors": doors_rate, "bare": bare_rate, "calls": warm_calls},
         "mixed": {
@@ -353,9 +689,9 @@ def run(plan: dict) -> dict:
             "direct_sent": recorder.attempts["unlock_direct"],
             "doors_warm_ms": timings["doors_warm"],
             "dashboard_ms": timings["dashboard"],
-            "calls": _delta(after, before),
+            "calls": mixed_calls,
         },
-        "run_calls": _delta(after, at_start),
+        "run_calls": _delta(sandbox.calls(), at_start),
         "cpu": cpu,
         "errors": len(recorder.failures),
         "failures": recorder.failures[:20],

@@ -6,10 +6,19 @@ as two gunicorn servers on free local ports, drives them with bench.load, then p
 table and writes bench-results.json. Everything it starts is stopped, and everything it
 creates is removed, however the run ends.
 
-Environment: BENCH_UPSTREAM_LATENCY_MS (50), BENCH_RESIDENTS (24), BENCH_MANAGERS (3),
-BENCH_COLD_PAGES (120), BENCH_COLD_USERS (1), BENCH_THROUGHPUT_USERS (8),
-BENCH_THROUGHPUT_SECONDS (10), BENCH_MIXED_SECONDS (60), BENCH_BACKEND (auto, or sqlite),
-BENCH_REDIS_DB (3; the sandbox uses the next one), BENCH_APP_WORKERS (3),
+Environment: BENCH_RUNS (1; `make bench RUNS=3`: the whole measurement again, each time
+on fresh databases and servers, reporting the median run and each figure's spread),
+BENCH_UPSTREAM_LATENCY_MS (50), BENCH_RESIDENTS (24), BENCH_MANAGERS (3),
+BENCH_COLD_PAGES (80), BENCH_COLD_USERS (1), BENCH_THROUGHPUT_USERS (8),
+BENCH_THROUGHPUT_SECONDS (10), BENCH_MIXED_SECONDS (60), BENCH_COLD_DASHBOARDS (10),
+BENCH_DASHBOARD_SECONDS (10), BENCH_MANAGERS_FEW (3), BENCH_MANAGERS_MANY (30),
+BENCH_MANAGERS_SECONDS (30), BENCH_PAGES_RESIDENTS (8), BENCH_PAGES_SECONDS (5),
+BENCH_AMENITY_RESIDENTS (96 at most: the Harbor Point residents of the run),
+BENCH_AMENITY_SECONDS (20: how long the residents poll past the minute boundary they
+cross, at least 15 s after they start),
+BENCH_BACKEND (auto, or sqlite),
+BENCH_REDIS_DB (the first two empty databases from 3 on, claimed for the run; the sandbox
+uses the next one), BENCH_APP_WORKERS (3),
 BENCH_APP_THREADS (8), BENCH_SANDBOX_WORKERS (2), BENCH_SANDBOX_THREADS (16).
 """
 
@@ -36,13 +45,15 @@ import psycopg
 import redis
 from cryptography.fernet import Fernet
 
-from bench.stats import results_build, table_format, targets_check
+from bench.stats import results_build, runs_combine, table_format, targets_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_PATH = BASE_DIR / "bench-results.json"
 GUNICORN_CONF = BASE_DIR / "config" / "gunicorn.conf.py"
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS_HOST = "127.0.0.1:6379"
+REDIS_DATABASES = 16  # Redis's default
+REDIS_CLAIM_KEY = "foyer-bench:claimed-by"
 STARTUP_SECONDS = 60
 # Sampling the CPUs this long before the load tells whether other work shares the machine.
 BUSY_SAMPLE_SECONDS = 3
@@ -98,6 +109,27 @@ def _redis_flush(url: str) -> None:
     redis.Redis.from_url(url, socket_timeout=5).flushdb()
 
 
+def redis_databases_claim() -> int:
+    """The first of two Redis databases for the app and the sandbox: BENCH_REDIS_DB, or else
+    the first two empty ones from 3 on, claimed with a key so that a bench started at the same
+    time (another worktree's) takes others: two runs sharing them would empty each other's
+    cache and count each other's upstream calls."""
+    if "BENCH_REDIS_DB" in os.environ:
+        return _setting("BENCH_REDIS_DB", 3)
+    for first in range(3, REDIS_DATABASES - 1):
+        clients = [
+            redis.Redis.from_url(f"redis://{REDIS_HOST}/{number}", socket_timeout=5)
+            for number in (first, first + 1)
+        ]
+        if any(client.dbsize() for client in clients):
+            continue
+        if clients[0].set(REDIS_CLAIM_KEY, os.getpid(), nx=True):
+            return first
+    raise RuntimeError(
+        f"no two empty Redis databases from 3 to {REDIS_DATABASES - 1}: set BENCH_REDIS_DB"
+    )
+
+
 def backend_create(workdir: Path) -> Backend:
     wanted = os.environ.get("BENCH_BACKEND", "auto")
     if wanted != "sqlite" and _postgres_answers() and _redis_answers():
@@ -105,16 +137,19 @@ def backend_create(workdir: Path) -> Backend:
         server = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}"
         for database in (name, f"{name}_sandbox"):
             _postgres_run(f'CREATE DATABASE "{database}"')
-        cache_db = _setting("BENCH_REDIS_DB", 3)
+        explicit = "BENCH_REDIS_DB" in os.environ
+        cache_db = redis_databases_claim()
         backend = Backend(
-            name="PostgreSQL + Redis",
+            name=f"PostgreSQL + Redis (databases {cache_db} and {cache_db + 1})",
             app_database=f"{server}/{name}",
             sandbox_database=f"{server}/{name}_sandbox",
             app_cache=f"redis://{REDIS_HOST}/{cache_db}",
             sandbox_cache=f"redis://{REDIS_HOST}/{cache_db + 1}",
         )
-        for url in (backend.app_cache, backend.sandbox_cache):
-            _redis_flush(url)
+        if explicit:
+            # Claimed databases are empty but for the claim, which keeps them this run's.
+            for url in (backend.app_cache, backend.sandbox_cache):
+                _redis_flush(url)
         return backend
     return Backend(
         name="SQLite + local memory",
@@ -325,6 +360,17 @@ def _details(raw: dict, backend: Backend, plan: dict) -> dict[str, object]:
                 mixed["dashboard_ms"],
             )
         ),
+        "samples: cold / warm dashboards alone; few / many managers' dashboards; "
+        "amenity polls": " / ".join(
+            str(count)
+            for count in (
+                len(raw["dashboards"]["cold_ms"]),
+                len(raw["dashboards"]["warm_ms"]),
+                raw["managers"]["few"]["dashboards"],
+                raw["managers"]["many"]["dashboards"],
+                len(raw["amenities"]["ms"]),
+            )
+        ),
         "app CPU per cold doors page / warm doors page / GET /healthz, ms": " / ".join(
             str(raw["cpu"][name])
             for name in ("app_ms_per_cold_page", "app_ms_per_warm_page", "app_ms_per_healthz")
@@ -335,13 +381,18 @@ def _details(raw: dict, backend: Backend, plan: dict) -> dict[str, object]:
     }
 
 
-def main() -> int:
+def measure(run: int, runs: int) -> tuple[dict, dict, list[str]]:
+    """One whole measurement on fresh databases and servers: its results, the table's
+    details, and its failures."""
     latency_ms = _setting("BENCH_UPSTREAM_LATENCY_MS", 50)
     residents = _setting("BENCH_RESIDENTS", 24)
-    cold_pages = _setting("BENCH_COLD_PAGES", 120)
+    cold_pages = _setting("BENCH_COLD_PAGES", 80)
+    pages_residents = _setting("BENCH_PAGES_RESIDENTS", 8)
     workdir = Path(tempfile.mkdtemp(prefix="foyer-bench-"))
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        if runs > 1:
+            _say(f"run {run} of {runs}")
         _say("preparing throwaway databases")
         backend = backend_create(workdir)
         cleanup.callback(backend_drop, backend)
@@ -353,7 +404,10 @@ def main() -> int:
             latency_ms=latency_ms,
         )
         log = workdir / "setup.log"
-        _say(f"{backend.name}: migrating, seeding, creating {residents + cold_pages} residents")
+        _say(
+            f"{backend.name}: migrating, seeding, linking amenities, creating "
+            f"{residents + cold_pages + pages_residents} residents"
+        )
         identities_path = workdir / "identities.json"
         _run(
             [
@@ -363,6 +417,7 @@ def main() -> int:
                 str(identities_path),
                 f"--residents={residents}",
                 f"--cold-residents={cold_pages}",
+                f"--skyline-residents={pages_residents}",
             ],
             env=envs.setup,
             log=log,
@@ -399,42 +454,62 @@ def main() -> int:
             cleanup.callback(server.stop)
         for server in servers:
             server.wait_healthy()
+        identities = json.loads(identities_path.read_text())
         plan = {
             "app_url": servers[1].url,
             "app_pid": servers[1].process.pid,
             "sandbox_pid": servers[0].process.pid,
             "sandbox_url": servers[0].url,
-            "identities": json.loads(identities_path.read_text()),
+            # The occupancy keys of the app's cache are deleted before each cold dashboard.
+            "app_cache": backend.app_cache,
+            "identities": identities,
             "residents": residents,
             "managers": _setting("BENCH_MANAGERS", 3),
             "cold_users": _setting("BENCH_COLD_USERS", 1),
             "throughput_users": _setting("BENCH_THROUGHPUT_USERS", 8),
             "throughput_seconds": _setting("BENCH_THROUGHPUT_SECONDS", 10),
             "mixed_seconds": _setting("BENCH_MIXED_SECONDS", 60),
+            "cold_dashboards": _setting("BENCH_COLD_DASHBOARDS", 10),
+            "dashboard_seconds": _setting("BENCH_DASHBOARD_SECONDS", 10),
+            "managers_few": _setting("BENCH_MANAGERS_FEW", 3),
+            "managers_many": _setting("BENCH_MANAGERS_MANY", 30),
+            "managers_seconds": _setting("BENCH_MANAGERS_SECONDS", 30),
+            "pages_residents": pages_residents,
+            "pages_seconds": _setting("BENCH_PAGES_SECONDS", 5),
+            "amenity_buildings": identities["amenity_buildings"],
+            "amenity_residents": _setting("BENCH_AMENITY_RESIDENTS", 96),
+            "amenity_seconds": _setting("BENCH_AMENITY_SECONDS", 20),
         }
         # With both servers idle, whatever keeps the CPUs busy now is someone else's work.
         busy_before = psutil.cpu_percent(interval=BUSY_SAMPLE_SECONDS)
         _say("driving the load")
         raw = _load(plan, workdir)
         results = results_build(upstream_latency_ms=latency_ms, raw=raw)
-        RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
-        print()
         details = _details(raw, backend, plan)
         details["CPU busy with other work before the load"] = (
             f"{busy_before:.0f} % of {os.cpu_count()} cores"
         )
-        print(table_format(results, details))
-        print()
         if busy_before > BUSY_PERCENT:
             _say(
                 f"other work kept {busy_before:.0f} % of the CPUs busy before the load began: "
-                "every timing above is inflated by it"
+                "every timing of this run is inflated by it"
             )
         for failure in raw["failures"]:
             _say(f"failed: {failure}")
-        missed = [target.label for target in targets_check(results) if not target.passed]
-        _say(f"wrote {RESULTS_PATH.name}; targets missed: {', '.join(missed) or 'none'}")
-        return 1 if results["errors"] else 0
+        return results, details, raw["failures"]
+
+
+def main() -> int:
+    runs = max(1, _setting("BENCH_RUNS", 1))
+    measured = [measure(run, runs) for run in range(1, runs + 1)]
+    results = runs_combine([found for found, _, _ in measured])
+    RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(table_format(results, measured[results["median_run"]["run"] - 1][1]))
+    print()
+    missed = [target.label for target in targets_check(results) if not target.passed]
+    _say(f"wrote {RESULTS_PATH.name}; targets missed: {', '.join(missed) or 'none'}")
+    return 1 if results["errors_all_runs"] else 0
 
 
 if __name__ == "__main__":

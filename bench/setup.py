@@ -3,13 +3,19 @@
 Run by bench.run as ``python -m bench.setup OUT`` in an environment with the sandbox
 enabled and both databases set. Writes OUT (JSON): for each virtual resident a session, a
 CSRF secret, the ButterflyMX tenancy, and the sandbox access token its connection
-holds (for sending the same door release straight to the sandbox); and a manager's session.
+holds (for sending the same door release straight to the sandbox); the residents of the
+500-door Skyline Commons; a manager's session; and the ButterflyMX buildings whose amenities
+residents see (the sandbox's demo amenities are linked, as `make run` does).
 Sessions are created directly, so no password is hashed for hundreds of sign-ins.
 """
 
 import argparse
 import json
 from datetime import timedelta
+from io import StringIO
+from itertools import cycle
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import django
 
@@ -86,11 +92,31 @@ def _manager_create() -> dict:
     return _session_create(user)
 
 
+def amenities_link() -> list[int]:
+    """Link the sandbox's demo amenities, as `sandbox_demo_amenities | amenities_link -`
+    does; returns the ButterflyMX buildings linked."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    printed = StringIO()
+    # The app is told Butlr's sandbox client as if it were a real client's (BUTLR_SANDBOX is
+    # false): the sandbox's own demo rooms are still the ones it serves.
+    with override_settings(SANDBOX_ENABLED=True, BUTLR_SANDBOX=True):
+        call_command("sandbox_demo_amenities", stdout=printed)
+    links = printed.getvalue()
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "links.json"
+        path.write_text(links)
+        call_command("amenities_link", str(path), stdout=StringIO())
+    return [int(link["butterflymx_building_id"]) for link in json.loads(links)["links"]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--residents", type=int, required=True)
     parser.add_argument("--cold-residents", type=int, required=True)
+    parser.add_argument("--skyline-residents", type=int, default=0)
     args = parser.parse_args()
 
     django.setup()
@@ -113,10 +139,20 @@ def main() -> None:
     for number in range(args.residents + args.cold_residents):
         person, tenant = tenancies[number % len(tenancies)]
         people.append(_resident_create(number=number, person=person, tenant=tenant))
+    # The 500-door building, for its doors page: Lee's home and Rosa's third.
+    skyline = [(world.lee, world.lee_skyline), (world.rosa, world.rosa_skyline)]
+    skyline_people = [
+        _resident_create(number=len(people) + number, person=person, tenant=tenant)
+        for number, (person, tenant) in zip(
+            range(args.skyline_residents), cycle(skyline), strict=False
+        )
+    ]
     identities = {
         "residents": people[: args.residents],
         "cold_residents": people[args.residents :],
+        "skyline": skyline_people,
         "manager": _manager_create(),
+        "amenity_buildings": amenities_link(),
     }
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(identities, out)
