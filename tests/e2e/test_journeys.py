@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+import occupancy.selectors
 import occupancy.services
 from tests.e2e.conftest import Tab
 from tests.factories import recovery_code, totp_code
@@ -34,8 +35,9 @@ OCCUPANCY = re.compile(r"^Occupancy")
 
 
 class KeyRecordingCache:
-    """The cache, noting each key set through it: the dashboard's short-lived answers can
-    then be dropped while its last good ones stay, on any cache backend."""
+    """The cache, noting each key set through it: the dashboard's short-lived answers and
+    what was built from them can then be dropped while its last good ones stay, on any
+    cache backend."""
 
     def __init__(self, wrapped):
         self._wrapped = wrapped
@@ -52,7 +54,9 @@ class KeyRecordingCache:
 @pytest.fixture
 def dashboard_cache(monkeypatch):
     recorder = KeyRecordingCache(occupancy.services.cache)
+    # Butlr's answers, and the dashboard's pieces built from them.
     monkeypatch.setattr(occupancy.services, "cache", recorder)
+    monkeypatch.setattr(occupancy.selectors, "cache", recorder)
     return recorder
 
 
