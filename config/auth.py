@@ -14,12 +14,11 @@ from typing import Any
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import backends, get_user_model
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from occupancy.roles import is_property_manager
-from residents.selectors import cache_forget
+from residents.selectors import cache_forget, cache_keep
 
 # Bounds how long a change made without the ORM's signals (a raw query, a group renamed)
 # goes unnoticed.
@@ -42,9 +41,7 @@ def signed_in_user(user_id: Any, load) -> Any:
     if user is None:
         return None
     is_property_manager(user)  # remembered on the user object, and cached with it
-    # A user read inside a transaction may yet be rolled back: only committed rows are kept.
-    if not transaction.get_connection().in_atomic_block:
-        cache.set(key, user, USER_SECONDS)
+    cache_keep(key, user, USER_SECONDS)
     return user
 
 

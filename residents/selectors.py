@@ -146,10 +146,15 @@ def connection_for_user(*, user: User) -> ButterflyMXConnection | None:
     connection = (
         ButterflyMXConnection.objects.select_related("social_account").filter(user=user).first()
     )
-    # A row read inside a transaction may yet be rolled back: only committed rows are kept.
-    if not db_transaction.get_connection().in_atomic_block:
-        cache.set(key, (connection,), CONNECTION_SECONDS)
+    cache_keep(key, (connection,), CONNECTION_SECONDS)
     return connection
+
+
+def cache_keep(key: str, value: Any, seconds: int) -> None:
+    """Keep a value read from the database, unless it was read inside a transaction, which
+    may yet be rolled back: only committed rows are kept."""
+    if not db_transaction.get_connection().in_atomic_block:
+        cache.set(key, value, seconds)
 
 
 def cache_forget(key: str) -> None:
