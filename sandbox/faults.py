@@ -10,7 +10,8 @@ can make no worker wait. A fault matches an endpoint by exact name, by a prefix 
 - ``latency_ms``: waits before answering (may be combined with any kind below);
 - ``kind="status"``: answers ``status`` with ``headers`` and ``body`` (default: the
   service's own error envelope for that status);
-- ``kind="hang"``: waits ``hang_seconds`` (past any sane client timeout), then answers 504;
+- ``kind="hang"``: waits ``hang_seconds`` (past any sane client timeout) or until the fault
+  is cleared, then answers 504;
 - ``kind="malformed"``: 200 with a body that is not JSON;
 - ``kind="html"``: ``status`` (default 502) with an HTML page, as a proxy in front would;
 - ``kind="drop"``: starts a response and drops the connection mid-body.
@@ -177,9 +178,19 @@ def _dropped_connection(environ: dict):
     raise ConnectionAbortedError("sandbox fault: connection dropped mid-response")
 
 
+def _hang(fault: Fault) -> None:
+    """Hold the call for the fault's hang_seconds, or until the fault is cleared, so that a
+    test's clean-up leaves no request still waiting."""
+    deadline = time.monotonic() + fault.hang_seconds
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+        if fault.id not in {active.id for active in faults_active()}:
+            return
+
+
 def _fault_response(fault: Fault, error_body: Callable[[int], object], request) -> HttpResponse:
     if fault.kind == "hang":
-        time.sleep(fault.hang_seconds)
+        _hang(fault)
         return JsonResponse(error_body(504), status=504)
     if fault.kind == "malformed":
         return HttpResponse(b'{"data": [{"id": 1,', content_type="application/json")

@@ -28,8 +28,10 @@ from residents.crypto import token_decrypt
 from residents.models import ButterflyMXConnection, DoorEvent
 from tests.factories import connection_change
 from tests.fault_matrix_paths import (
+    BUTLR_HANG_SECONDS,
     BUTLR_NOTICES,
     BUTLR_PATHS,
+    BUTLR_READ_TIMEOUT,
     BUTTERFLYMX_PATHS,
     CSV,
     CSV_UNAVAILABLE,
@@ -285,12 +287,14 @@ def _butlr_cases():
 
 def _butlr_break(path: ButlrPath, fault: Fault, butlr, settings) -> ButlrPath:
     """Make the path's call fail; returns the path whose expectations now hold."""
-    if fault.name == "timeout":
-        settings.BUTLR_READ_TIMEOUT = READ_TIMEOUT
     if fault.sandbox is None:
         settings.BUTLR_API_URL = closed_port_url("/sandbox/butlr")
         return EVERY_CALL
-    butlr.fault(endpoint=path.endpoint, **fault.sandbox)
+    sandbox_fault = dict(fault.sandbox)
+    if fault.name == "timeout":
+        settings.BUTLR_READ_TIMEOUT = BUTLR_READ_TIMEOUT
+        sandbox_fault["hang_seconds"] = BUTLR_HANG_SECONDS
+    butlr.fault(endpoint=path.endpoint, **sandbox_fault)
     return path
 
 

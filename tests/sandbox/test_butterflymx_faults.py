@@ -1,6 +1,7 @@
 """Fault injection and call counting on the sandbox ButterflyMX endpoints."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -195,6 +196,17 @@ def test_hang_then_504(get_tenants):
     assert time.monotonic() - started >= 0.3
     assert response.status_code == 504
     assert response.json()["errors"][0]["code"] == "gateway_timeout"
+
+
+def test_a_hang_ends_when_its_fault_is_cleared(get_tenants):
+    faults.fault_add(endpoint="butterflymx.tenants", kind="hang", hang_seconds=30)
+    clearing = threading.Timer(0.2, faults.faults_clear)
+    clearing.start()
+    started = time.monotonic()
+    response = get_tenants()
+    clearing.join()
+    assert time.monotonic() - started < 5
+    assert response.status_code == 504
 
 
 @pytest.mark.parametrize(("fraction", "status"), [(0.0, 200), (1.0, 503)])
