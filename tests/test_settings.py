@@ -28,7 +28,7 @@ def test_production_switches_on_security_and_redis():
         "False",
         "True",
         "True",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache.SharedClientRedisCache",
     ]
 
 
