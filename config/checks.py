@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 # Caches every process, on every machine, reads and writes alike: the unlock cooldown, the
 # unlock rate limit and allauth's sign-in limits only hold there.
@@ -44,7 +45,15 @@ def upstream_url_is_safe(url: str) -> bool:
 
 
 def cache_is_shared(cache: dict) -> bool:
-    return cache.get("BACKEND") in SHARED_CACHE_BACKENDS
+    """Whether the cache's backend is one of those, or built on one (config.cache's)."""
+    try:
+        backend = import_string(cache.get("BACKEND", ""))
+    except ImportError:
+        return False
+    return any(
+        isinstance(backend, type) and issubclass(backend, import_string(shared))
+        for shared in SHARED_CACHE_BACKENDS
+    )
 
 
 @register(Tags.security, deploy=True)

@@ -65,6 +65,20 @@ def test_a_cache_each_process_or_machine_keeps_to_itself_fails(deployable, backe
     assert ids() == ["foyer.E003"]
 
 
+@pytest.mark.parametrize(
+    "backend",
+    ["config.cache.SharedClientRedisCache", "django.core.cache.backends.db.DatabaseCache"],
+)
+def test_a_shared_cache_or_one_built_on_it_passes(deployable, backend):
+    deployable.CACHES = {"default": {**LOCAL, "BACKEND": backend}}
+    assert "foyer.E003" not in ids()
+
+
+def test_a_cache_backend_that_does_not_import_fails(deployable):
+    deployable.CACHES = {"default": {**LOCAL, "BACKEND": "config.cache.NoSuchCache"}}
+    assert ids() == ["foyer.E003"]
+
+
 def test_an_upstream_left_to_the_sandbox_fails(deployable):
     deployable.BUTLR_SANDBOX = True
     assert ids() == ["foyer.E004"]
