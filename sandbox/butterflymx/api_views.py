@@ -17,7 +17,7 @@ from sandbox.butterflymx.listing import (
     queryset_search,
     time_parse,
 )
-from sandbox.butterflymx.models import AccessLog, Keychain
+from sandbox.butterflymx.models import AccessLog, AccessToken, Keychain
 from sandbox.butterflymx.selectors import (
     access_logs_for_building,
     access_points_for_person,
@@ -58,9 +58,17 @@ def _bearer_token(request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def _live_access_token(request) -> AccessToken | None:
+    """The request's live access token, looked up once per request: the fault wrapper and
+    the view both ask."""
+    if not hasattr(request, "_sandbox_access_token"):
+        token = _bearer_token(request)
+        request._sandbox_access_token = access_token_get(token=token) if token else None
+    return request._sandbox_access_token
+
+
 def bearer_is_live(request) -> bool:
-    token = _bearer_token(request)
-    return bool(token) and access_token_get(token=token) is not None
+    return _live_access_token(request) is not None
 
 
 def bearer_required(view):
@@ -68,12 +76,11 @@ def bearer_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        token = _bearer_token(request)
-        access_token = access_token_get(token=token) if token else None
+        access_token = _live_access_token(request)
         if access_token is None:
             message = (
                 "The access token is invalid, expired or revoked."
-                if token
+                if _bearer_token(request)
                 else "An access token is required."
             )
             return api_error_response(ApiError(401, "unauthorized", message))

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sandbox.butterflymx.models import DoorReleaseRequest
+from sandbox.butterflymx.models import AccessToken, DoorReleaseRequest
 from sandbox.butterflymx.services import token_issue
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -96,6 +98,15 @@ def test_door_release_needs_a_live_bearer_token(client, bmx_world):
     )
     error(response, 401, "unauthorized")
     assert not DoorReleaseRequest.objects.filter(created_at__gt=timezone.now() - timedelta(1))
+
+
+def test_a_call_looks_its_token_up_once(client, bmx_world):
+    token = token_issue(person=bmx_world.rosa)["access_token"]
+    with CaptureQueriesContext(connections["sandbox"]) as queries:
+        response = client.get(f"{API}/v4/tenants", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    table = AccessToken._meta.db_table
+    assert len([query for query in queries if f'FROM "{table}"' in query["sql"]]) == 1
 
 
 def test_expired_token_gets_401(client, bmx_world):
