@@ -168,6 +168,30 @@ def test_leaf_statistics_are_right_for_a_known_group(butlr_post):
     assert leaf["last"] == values[-1]
 
 
+def test_a_leaf_of_one_window_has_that_windows_figures(butlr_post):
+    lobby = WORLD.named(Room, "Lobby")
+    flat = _report(butlr_post, _body(rooms=[lobby.id]))
+    leaves = _report(butlr_post, _body(rooms=[lobby.id], order=["time"]))
+
+    assert len(leaves) == len(flat)
+    for point in flat:
+        leaf, value = leaves[point["time"]], point["value"]
+        assert leaf == {
+            "sum": value,
+            "min": value,
+            "max": value,
+            "count": 1,
+            "mean": value,
+            "median": value,
+            "stddev": 0.0,
+            "first": value,
+            "last": value,
+            "data_incomplete": point["data_incomplete"],
+            "null_percentage": point["null_percentage"],
+        }
+        assert isinstance(leaf["mean"], float)
+
+
 def test_traffic_has_in_and_out_fields(butlr_post):
     data = _report(
         butlr_post,
