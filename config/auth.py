@@ -1,9 +1,10 @@
 """The signed-in user, with their role, from one cache read instead of two queries a request.
 
 Both authentication backends load the user of a session through ``signed_in_user``: the user
-row and whether they are a property manager, kept together in the shared cache. Any change
-to the user (a new password, deactivation, a sign-in's ``last_login``) or to their groups
-drops the entry at once and again when the change commits, so the next request reads the
+row, whether they are a property manager and, for managers and staff, whether they have a
+second factor, kept together in the shared cache. Any change to the user (a new password,
+deactivation, a sign-in's ``last_login``), to their groups or to their authenticators drops
+the entry at once and again when the change commits, so the next request reads the
 database; a password change therefore still signs out every other session at once.
 """
 
@@ -12,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import backends, get_user_model
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from occupancy.roles import is_property_manager
+from occupancy.roles import has_second_factor, is_property_manager
 from residents.selectors import cache_forget, cache_keep
 
 # Bounds how long a change made without the ORM's signals (a raw query, a group renamed)
@@ -40,7 +42,9 @@ def signed_in_user(user_id: Any, load) -> Any:
     user = load(user_id)
     if user is None:
         return None
-    is_property_manager(user)  # remembered on the user object, and cached with it
+    # Remembered on the user object, and cached with it.
+    if is_property_manager(user) or user.is_staff:
+        has_second_factor(user)
     cache_keep(key, user, USER_SECONDS)
     return user
 
@@ -80,3 +84,10 @@ def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     for user_id in user_ids:
         signed_in_user_forget(user_id)
+
+
+@receiver(post_save, sender=Authenticator)
+@receiver(post_delete, sender=Authenticator)
+def on_authenticator_changed(sender, instance, **kwargs):
+    # Whether a manager has a second factor is cached with the user.
+    signed_in_user_forget(instance.user_id)

@@ -36,7 +36,17 @@ def second_factor_missing(user) -> bool:
         return False
     if not (user.is_staff or is_property_manager(user)):
         return False
-    return not Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+    return not has_second_factor(user)
+
+
+def has_second_factor(user) -> bool:
+    # Cached on the user object, which is cached with it; adding or removing an
+    # authenticator drops that entry (config.auth).
+    if not hasattr(user, "_has_second_factor"):
+        user._has_second_factor = Authenticator.objects.filter(
+            user=user, type__in=SECOND_FACTORS
+        ).exists()
+    return user._has_second_factor
 
 
 def second_factor_enrolment(request: HttpRequest) -> HttpResponse:

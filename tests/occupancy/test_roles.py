@@ -2,7 +2,10 @@
 is required."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import AuthenticatorFactory
@@ -60,6 +63,40 @@ def test_with_an_authenticator_app_the_dashboard_opens(
     AuthenticatorFactory(user=manager_without_second_factor)
 
     assert enrolling_client.get(URL).status_code == 200
+
+
+# Transactional: the signed-in user is only cached outside a transaction (config.auth).
+@pytest.mark.django_db(transaction=True)
+def test_a_factor_added_after_being_sent_to_add_one_opens_the_dashboard_at_once(
+    enrolling_client, manager_without_second_factor, fake_butlr
+):
+    assert enrolling_client.get(URL)["Location"] == reverse("mfa_index")
+    AuthenticatorFactory(user=manager_without_second_factor)
+
+    assert enrolling_client.get(URL).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_who_removes_their_factor_is_sent_to_add_one_at_once(
+    enrolling_client, manager_without_second_factor, fake_butlr
+):
+    factor = AuthenticatorFactory(user=manager_without_second_factor)
+    assert enrolling_client.get(URL).status_code == 200
+    factor.delete()
+
+    assert enrolling_client.get(URL)["Location"] == reverse("mfa_index")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_second_factor_is_not_looked_up_on_every_page(
+    enrolling_client, manager_without_second_factor, fake_butlr
+):
+    AuthenticatorFactory(user=manager_without_second_factor)
+    assert enrolling_client.get(URL).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert enrolling_client.get(URL).status_code == 200
+    table = Authenticator._meta.db_table
+    assert [query for query in queries if table in query["sql"]] == []
 
 
 def test_without_the_requirement_the_dashboard_opens_without_a_second_factor(
