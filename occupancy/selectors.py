@@ -528,10 +528,28 @@ class Dashboard:
     chart_freshness: Freshness = field(default_factory=Freshness)
     # What each piece was built from, by name: the same stamp, the same figures.
     stamps: dict[str, str] = field(default_factory=dict)
+    # When the topology (buildings, floors, rooms and their names) was fetched.
+    topology_as_of: datetime | None = None
 
     @property
     def ranges(self) -> list[Range]:
         return list(RANGES.values())
+
+    @property
+    def page_stamp(self) -> str:
+        """With the page's address (the choices), changes whenever anything the page shows
+        may: the topology, what each piece was built from, how current the figures are, and
+        the minute its clock shows."""
+        return _digest(
+            [
+                str(self.topology_as_of),
+                [building.id for _, building in self.buildings],
+                self.stamps,
+                [str(self.freshness.as_of), self.freshness.problem],
+                [str(self.chart_freshness.as_of), self.chart_freshness.problem],
+                self.now.isoformat(timespec="minutes"),
+            ]
+        )
 
     @property
     def zone_name(self) -> str:
@@ -676,6 +694,7 @@ def dashboard_get(
             timezone=zone,
             now=now.astimezone(zone),
             freshness=Freshness.of([topology]),
+            topology_as_of=topology.as_of,
         )
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen_room = floor.room(room_id or "")
@@ -807,6 +826,7 @@ def dashboard_get(
         freshness=freshness,
         chart_freshness=Freshness.of(fetched),
         stamps={name: piece.stamp for name, piece in built.items()},
+        topology_as_of=topology.as_of,
     )
 
 
