@@ -182,7 +182,7 @@ def listing_cache_clear(*, connection: ButterflyMXConnection) -> None:
     tenancies |= {(t.building_id, t.id) for t in known.get(f"{prefix}:tenants", ())}
     cache.delete_many(
         [f"{prefix}:tenants"]
-        + [f"{prefix}:doors:{building_id}:{tenant_id}" for building_id, tenant_id in tenancies]
+        + [_listing_key(connection, building_id, tenant_id) for building_id, tenant_id in tenancies]
     )
 
 
@@ -286,6 +286,10 @@ def _listing_fetch(
     return fetched_tenants, access_points, devices, fetched_building
 
 
+def _listing_key(connection: ButterflyMXConnection, building_id: int, tenant_id: int) -> str:
+    return f"{_cache_prefix(connection)}:doors:{building_id}:{tenant_id}"
+
+
 def listing_get(
     *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
 ) -> DoorListing:
@@ -296,7 +300,7 @@ def listing_get(
     not the resident's raises DoorNotFound.
     """
     prefix = _cache_prefix(connection)
-    key = f"{prefix}:doors:{building_id}:{tenant_id}"
+    key = _listing_key(connection, building_id, tenant_id)
     listing = cache.get(key)
     if listing is not None:
         return listing
@@ -378,8 +382,16 @@ def doors_for_tenant(
     *, connection: ButterflyMXConnection, building_id: int, tenant_id: int
 ) -> DoorsPage:
     """The tenancy's doors as the doors page shows them (see DoorsPage)."""
-    listing = listing_get(connection=connection, building_id=building_id, tenant_id=tenant_id)
-    uses, pinned = _door_state(user_id=connection.user_id, tenant_id=tenant_id)
+    # The listing and the door state's edition in one round trip to the cache.
+    listing_key = _listing_key(connection, building_id, tenant_id)
+    edition_key = _door_state_key(connection.user_id, tenant_id)
+    kept = cache.get_many([listing_key, edition_key])
+    listing = kept.get(listing_key) or listing_get(
+        connection=connection, building_id=building_id, tenant_id=tenant_id
+    )
+    uses, pinned = _door_state(
+        user_id=connection.user_id, tenant_id=tenant_id, edition=kept.get(edition_key)
+    )
 
     def counted(doors: tuple[Door, ...]) -> tuple[Door, ...]:
         return tuple(
@@ -421,16 +433,17 @@ def _door_state_key(user_id: int, tenant_id: int) -> str:
 
 
 def _door_state(
-    *, user_id: int, tenant_id: int
+    *, user_id: int, tenant_id: int, edition: str | None = None
 ) -> tuple[dict[tuple[str, int], int], set[tuple[str, int]]]:
     """How often the resident opened each door of the tenancy, and which they pinned.
 
-    Kept in the shared cache under the tenancy's current edition: a change starts a new
-    edition (door_state_forget), so figures read before it, and stored after it, are never
-    served.
+    Kept in the shared cache under the tenancy's current edition (``edition``, when the
+    caller has just read it): a change starts a new edition (door_state_forget), so figures
+    read before it, and stored after it, are never served.
     """
     edition_key = _door_state_key(user_id, tenant_id)
-    edition = cache.get(edition_key)
+    if edition is None:
+        edition = cache.get(edition_key)
     if edition is None:
         cache.add(edition_key, uuid.uuid4().hex, DOOR_STATE_SECONDS)
         edition = cache.get(edition_key)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -50,6 +51,38 @@ def test_a_warm_doors_page_makes_no_query_and_no_upstream_call(bmx_sandbox, rosa
     assert response.status_code == 200
     assert [query["sql"] for query in queries.captured_queries] == []
     assert faults.calls_all() == calls
+
+
+CACHE_CALLS = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr")
+
+
+def test_a_warm_doors_page_reads_the_cache_in_six_round_trips(
+    bmx_sandbox, rosa_client, monkeypatch
+):
+    url = doors_url(bmx_sandbox.world.rosa_harbor)
+    assert rosa_client.get(url).status_code == 200
+    calls, depth = [], []
+    store = caches["default"]
+    for name in CACHE_CALLS:
+        original = getattr(store, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            # One call, however the local-memory cache answers it (get_many calls get).
+            if not depth:
+                calls.append(_name)
+            depth.append(_name)
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                depth.pop()
+
+        monkeypatch.setattr(store, name, counted)
+
+    assert rosa_client.get(url).status_code == 200
+
+    # The session, the user, the connection, the listing with the door state's edition,
+    # the door state, and the door cards.
+    assert calls == ["get", "get", "get", "get_many", "get", "get_many"]
 
 
 def test_a_tap_reads_nothing_but_writes_its_history(bmx_sandbox, rosa_client):
