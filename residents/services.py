@@ -136,12 +136,11 @@ def _rate_limit_hit(*, user_id: int) -> int | None:
     """Count an unlock against the resident's per-minute budget; seconds to wait if over."""
     window = int(time.time() // 60)
     key = f"unlock-rate:{user_id}:{window}"
-    cache.add(key, 0, timeout=70)
+    # The minute's first unlock starts the count; add() settles two first unlocks at once.
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=70)
-        count = 1
+        count = 1 if cache.add(key, 1, timeout=70) else cache.incr(key)
     if count > settings.UNLOCK_RATE_LIMIT_PER_MINUTE:
         return 60 - int(time.time() % 60)
     return None
