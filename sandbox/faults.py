@@ -135,11 +135,11 @@ def reset() -> None:
 
 def _count(name: str) -> None:
     key = _calls_key(name)
-    cache.add(key, 0, timeout=None)
     try:
         cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=None)
+    except ValueError:  # the first call: add() settles two first calls at once
+        if not cache.add(key, 1, timeout=None):
+            cache.incr(key)
 
 
 def _applies(fault: Fault) -> bool:
