@@ -148,6 +148,10 @@ class Stats:
             last=value,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its figures alone, in field order: answers of thousands of rows are cached.
+        return (Stats, tuple(getattr(self, key) for key in STAT_KEYS))
+
 
 @dataclass(frozen=True)
 class ReportingRow:
@@ -176,6 +180,11 @@ class ReportingRow:
 
     def get(self, key: str) -> str | None:
         return self.keys.get(key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its fields alone (the time is read again from its key, faster than unpickled):
+        # answers of thousands of rows are cached.
+        return (ReportingRow, (self.keys, self.stats, self.data_incomplete, self.null_percentage))
 
 
 def reporting_parse(payload: Any, *, group_by: tuple[str, ...] = ()) -> list[ReportingRow]:
@@ -257,8 +266,16 @@ def _number(value: Any) -> float | None:
     return value
 
 
+_NUMBER_TYPES = (int, float, type(None))
+
+
 def _leaf_row(keys: dict[str, str], leaf: dict) -> ReportingRow:
-    stats = Stats(**{key: _number(leaf.get(key)) for key in STAT_KEYS})
+    values = [leaf.get(key) for key in STAT_KEYS]
+    # Exact types: a bool (an int to isinstance) is no figure. Answers hold thousands of
+    # leaves, so the check is one pass over plain types.
+    if not all(type(value) in _NUMBER_TYPES for value in values):
+        raise BadResponse("Butlr's reporting data has a value that is not a number")
+    stats = Stats(*values)
     return ReportingRow(
         keys=keys,
         stats=stats,

@@ -1,6 +1,7 @@
 """Tests of the reporting query builders and the parser of every answer shape."""
 
 import itertools
+import pickle
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -237,6 +238,8 @@ def test_an_empty_answer_has_no_rows():
         {"data": "nope"},
         {"data": {"room_a": 3}},
         {"data": {"room_a": {"max": "three"}}},
+        {"data": {"room_a": {"max": True}}},
+        {"data": {"room_a": {"mean": 2.5, "max": [3]}}},
         {"data": {"2026-13-45T99:00:00Z": {"max": 1}}},
         {"data": [{"time": "yesterday", "value": 1}]},
         {"data": [3]},
@@ -246,3 +249,30 @@ def test_malformed_answers_are_bad_responses(answer):
     with pytest.raises(BadResponse):
         rows = reporting_parse(answer, group_by=("time",))
         [row.time for row in rows]
+
+
+def test_rows_survive_the_cache_whole():
+    answer = {
+        "data": {
+            "space_a": {
+                "2026-11-23T10:00:00-05:00": {
+                    "sum": 6,
+                    "max": 4,
+                    "mean": 2.5,
+                    "count": 2,
+                    "data_incomplete": True,
+                    "null_percentage": 0.25,
+                },
+                "2026-11-23T11:00:00-05:00": {"mean": None, "count": 0},
+            }
+        }
+    }
+    rows = reporting_parse(answer, group_by=("space_id", "time"))
+
+    kept = pickle.loads(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+
+    assert kept == rows
+    assert [row.time for row in kept] == [row.time for row in rows]
+    assert kept[0].time == datetime(2026, 11, 23, 15, tzinfo=UTC)
+    assert (kept[0].stats.mean, kept[0].stats.median, kept[0].unreliable) == (2.5, None, False)
+    assert kept[1].stats == Stats(count=0)
