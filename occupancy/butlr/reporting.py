@@ -150,7 +150,8 @@ class Stats:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Its figures alone, in field order: answers of thousands of rows are cached.
-        return (Stats, tuple(getattr(self, key) for key in STAT_KEYS))
+        figures = (self.sum, self.min, self.max, self.count, self.mean, self.median)
+        return (Stats, (*figures, self.stddev, self.first, self.last))
 
 
 @dataclass(frozen=True)
