@@ -238,7 +238,13 @@ def door_release_create(
     door: AccessPoint | Device | None
     if access_point_id is not None:
         field, label = "access_point_id", "Access point"
-        door = access_points_for_person(person=person).filter(id=access_point_id).first()
+        # Usually a door of the tenancy's own building; only otherwise is it looked for among
+        # all the person's doors, to tell another building's door (422) from a stranger's.
+        door = (
+            AccessPoint.objects.filter(id=access_point_id, building_id=tenant.building_id)
+            .prefetch_related("devices")
+            .first()
+        ) or access_points_for_person(person=person).filter(id=access_point_id).first()
     else:
         field, label = "device_id", "Device"
         door = devices_for_person(person=person).filter(id=device_id).first()
