@@ -530,6 +530,8 @@ class Dashboard:
     stamps: dict[str, str] = field(default_factory=dict)
     # When the topology (buildings, floors, rooms and their names) was fetched.
     topology_as_of: datetime | None = None
+    # The weekly rhythm is not built yet: the page asks for it on its own.
+    rhythm_pending: bool = False
 
     @property
     def ranges(self) -> list[Range]:
@@ -580,6 +582,9 @@ class Piece:
     parts: tuple[Any, ...]
     asks: tuple[Ask | None, ...]
     build: Callable[[Answers], Built]
+    # Shown only when already built: otherwise the page asks for it on its own (the weekly
+    # rhythm, whose month of answers would hold up the first page of the day).
+    lazy: bool = False
 
 
 @dataclass(frozen=True)
@@ -592,8 +597,9 @@ class BuiltPiece:
     stamp: str
 
 
-def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece]:
-    """Each piece, built once per set of answers and shared through the cache.
+def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece | None]:
+    """Each piece, built once per set of answers and shared through the cache; None for a
+    lazy piece not built yet.
 
     A piece is kept for as long as the first of its answers is, and only when every one is
     fresh: Butlr's next answer makes a new piece, and figures kept through a failure are
@@ -606,14 +612,19 @@ def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece
         for piece in pieces
     ]
     kept = cache.get_many(keys)
-    missing = [piece for piece, key in zip(pieces, keys, strict=True) if key not in kept]
+    missing = [
+        piece for piece, key in zip(pieces, keys, strict=True) if key not in kept and not piece.lazy
+    ]
     # Every question of every piece not kept at once: one round trip to Butlr.
     answers = _answers(ask for piece in missing for ask in piece.asks)
     now = timezone.now()
-    built = []
+    built: list[BuiltPiece | None] = []
     for piece, key in zip(pieces, keys, strict=True):
         if key in kept:
             built.append(kept[key])
+            continue
+        if piece.lazy:
+            built.append(None)
             continue
         value, fetched = piece.build(answers)
         got = [(ask, answers[ask]) for ask in piece.asks if ask is not None]
@@ -669,11 +680,13 @@ def dashboard_get(
     rhythm_scope: str | None = None,
     compare_id: str | None = None,
     numbers_only: bool = False,
+    rhythm_only: bool = False,
 ) -> Dashboard:
     """The dashboard for a building and one of its floors (the first ones by default).
 
-    ``numbers_only`` skips the chart and the heatmap, for the page's minute-by-minute
-    refresh of its figures.
+    ``numbers_only`` skips the chart, the rhythm and the heatmap, for the page's
+    minute-by-minute refresh of its figures. The whole page shows the weekly rhythm only
+    once it is built (``rhythm_pending`` otherwise); ``rhythm_only`` builds it, alone.
     """
     topology = topology_fetch()
     now = timezone.now()
@@ -731,7 +744,10 @@ def dashboard_get(
         key = f"occupancy:last-good:numbers:{_digest([building.id, floor.id])}"
         return _steady(key=key, numbers=numbers, fetched=fetched), []
 
-    pieces = [Piece("numbers", (building.id, floor.id), (*cards_asks, traffic_ask), numbers_build)]
+    numbers_piece = Piece(
+        "numbers", (building.id, floor.id), (*cards_asks, traffic_ask), numbers_build
+    )
+    pieces = [] if rhythm_only else [numbers_piece]
     if not numbers_only:
         chart_asks = _chart_asks(
             building=building, floor=floor, compare=compare, chosen=chosen_range, now=now, zone=zone
@@ -739,30 +755,31 @@ def dashboard_get(
         rhythm_ask = _rhythm_ask(
             building=building, room=chosen_room, scope=scope, now=now, zone=zone
         )
-        pieces.append(
-            Piece(
-                "chart",
-                (
-                    building.id,
-                    floor.id,
-                    chosen_room and chosen_room.id,
-                    compare and compare.id,
-                    chosen_range.query,
-                ),
-                tuple(chart_asks.values()),
-                lambda answers: _built(
-                    _chart,
-                    building=building,
-                    floor=floor,
-                    room=chosen_room,
-                    chosen=chosen_range,
-                    zone=zone,
-                    asks=chart_asks,
-                    answers=answers,
-                    compare=compare,
-                ),
+        if not rhythm_only:
+            pieces.append(
+                Piece(
+                    "chart",
+                    (
+                        building.id,
+                        floor.id,
+                        chosen_room and chosen_room.id,
+                        compare and compare.id,
+                        chosen_range.query,
+                    ),
+                    tuple(chart_asks.values()),
+                    lambda answers: _built(
+                        _chart,
+                        building=building,
+                        floor=floor,
+                        room=chosen_room,
+                        chosen=chosen_range,
+                        zone=zone,
+                        asks=chart_asks,
+                        answers=answers,
+                        compare=compare,
+                    ),
+                )
             )
-        )
         pieces.append(
             Piece(
                 "rhythm",
@@ -779,9 +796,10 @@ def dashboard_get(
                     now=now,
                     zone=zone,
                 ),
+                lazy=not rhythm_only,
             )
         )
-        if room:
+        if room and not rhythm_only:
             heatmap_ask = _heatmap_ask(room=room, now=now)
             # A failed heatmap says so itself; the pause it starts does not take the
             # figures above with it (their calls went out with it, see fetch_all).
@@ -793,8 +811,16 @@ def dashboard_get(
                     lambda answers: _built(_heatmap, room=room, ask=heatmap_ask, answers=answers),
                 )
             )
-    built = dict(zip([piece.name for piece in pieces], _pieces(pieces, topology), strict=True))
-    numbers, freshness = built["numbers"].value
+    results = _pieces(pieces, topology)
+    built = {
+        piece.name: result
+        for piece, result in zip(pieces, results, strict=True)
+        if result is not None
+    }
+    numbers: Numbers | None = None
+    freshness = Freshness()
+    if "numbers" in built:
+        numbers, freshness = built["numbers"].value
     chart = built["chart"].value if "chart" in built else None
     rhythm = built["rhythm"].value if "rhythm" in built else None
     heatmap = built["heatmap"].value if "heatmap" in built else None
@@ -815,11 +841,11 @@ def dashboard_get(
         range=chosen_range,
         timezone=zone,
         now=now.astimezone(zone),
-        floors=numbers.floors,
-        rooms=numbers.rooms,
-        summary=numbers.summary,
-        traffic=numbers.traffic,
-        sensors=numbers.sensors,
+        floors=numbers.floors if numbers else (),
+        rooms=numbers.rooms if numbers else (),
+        summary=numbers.summary if numbers else None,
+        traffic=numbers.traffic if numbers else None,
+        sensors=numbers.sensors if numbers else (),
         chart=chart,
         heatmap=heatmap,
         rhythm=rhythm,
@@ -827,6 +853,7 @@ def dashboard_get(
         chart_freshness=Freshness.of(fetched),
         stamps={name: piece.stamp for name, piece in built.items()},
         topology_as_of=topology.as_of,
+        rhythm_pending=any(result is None for result in results),
     )
 
 

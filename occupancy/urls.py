@@ -6,6 +6,7 @@ app_name = "occupancy"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("rhythm/", views.dashboard_rhythm, name="dashboard_rhythm"),
     path("occupancy.csv", views.dashboard_csv, name="dashboard_csv"),
     path("occupancy-weekly.csv", views.weekly_csv, name="weekly_csv"),
     path("amenities/", amenity_views.amenity_links, name="amenity_links"),

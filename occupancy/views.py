@@ -3,7 +3,8 @@
 import csv
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
@@ -30,6 +31,20 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     template = "occupancy/dashboard.html#numbers" if request.htmx else "occupancy/dashboard.html"
     response = render(request, template, {"board": board, "range_problem": form.problem})
     patch_vary_headers(response, ("HX-Request",))
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_GET
+@manager_required
+def dashboard_rhythm(request: HtmxHttpRequest) -> HttpResponse:
+    """The weekly rhythm, which the page asks for on its own when it was not built yet;
+    without JavaScript, back to the page, which now shows it."""
+    form = DashboardChoiceForm(request.GET)
+    board = dashboard_get(**form.choice(), rhythm_only=True)
+    if not request.htmx:
+        return redirect(f"{reverse('occupancy:dashboard')}?{request.GET.urlencode()}#rhythm-title")
+    response = render(request, "occupancy/dashboard.html#rhythm", {"board": board})
     patch_cache_control(response, private=True, no_cache=True)
     return response
 

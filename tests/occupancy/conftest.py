@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 from django.core.cache import cache
+from django.urls import reverse
 
 BUTLR = "https://butlr.test"
 
@@ -249,3 +250,18 @@ def fake_butlr(butlr_api):
     butlr_api.add_callback(responses.POST, f"{BUTLR}/api/v3/reporting", callback=fake.reporting)
     butlr_api.add_callback(responses.POST, f"{BUTLR}/api/v3/detections", callback=fake.detections)
     return fake
+
+
+RHYTHM_URL = reverse("occupancy:dashboard_rhythm")
+
+
+def with_rhythm(client, url: str):
+    """The dashboard at ``url`` as a browser leaves it: when the weekly rhythm was not built
+    yet, the page asks for it on its own, and the next load shows it in place."""
+    page = client.get(url)
+    if page.status_code == 200 and page.context["board"].rhythm_pending:
+        query = url.partition("?")[2]
+        part = client.get(f"{RHYTHM_URL}?{query}", headers={"HX-Request": "true"})
+        assert part.status_code == 200
+        page = client.get(url)
+    return page

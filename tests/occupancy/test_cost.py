@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AuthenticatorFactory
-from tests.occupancy.conftest import BUTLR
+from tests.occupancy.conftest import BUTLR, with_rhythm
 
 pytestmark = pytest.mark.django_db
 
@@ -114,12 +114,12 @@ def test_a_new_answer_from_butlr_makes_new_figures(
     # The same topology throughout: only the rhythm's own answer is new.
     settings.OCCUPANCY_TOPOLOGY_SECONDS = 86400
     with time_machine.travel(MOMENT, tick=False) as clock:
-        first = manager_client.get(URL)
+        first = with_rhythm(manager_client, URL)
         fake_butlr.offset = 10
         # The same day, so the same weekly-rhythm query, asked again once its answer expires.
         clock.shift(timedelta(hours=6, minutes=1))
         asked = len(fake_butlr.reporting_bodies)
-        later = manager_client.get(URL)
+        later = with_rhythm(manager_client, URL)
 
     rhythm_bodies = [
         body for body in fake_butlr.reporting_bodies[asked:] if body["window"]["every"] == "1h"

@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from occupancy.selectors import weekly_rhythm_of
 from tests.factories import AuthenticatorFactory, UserFactory
-from tests.occupancy.conftest import FLOOR_1, FLOOR_2, ROOM_A, ROOM_B, fake_value
+from tests.occupancy.conftest import (
+    FLOOR_1,
+    FLOOR_2,
+    RHYTHM_URL,
+    ROOM_A,
+    ROOM_B,
+    fake_value,
+    with_rhythm,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +110,7 @@ def test_the_dashboard_shows_the_buildings_week_from_the_last_four_whole_weeks(
     manager_client, fake_butlr
 ):
     with time_machine.travel(MOMENT, tick=False):
-        response = manager_client.get(URL)
+        response = with_rhythm(manager_client, URL)
 
     (body,) = _weekly_bodies(fake_butlr)
     assert body["window"] == {"every": "1h", "function": "mean", "timezone": "America/Chicago"}
@@ -148,20 +156,20 @@ def test_one_fetch_serves_every_manager_and_every_floor_for_hours(
     client = Client()
     client.force_login(other_manager)
     with time_machine.travel(MOMENT, tick=False) as clock:
-        first = manager_client.get(URL)
-        client.get(URL + f"?floor={FLOOR_2}&rhythm=floor")
-        client.get(URL + f"?floor={FLOOR_1}&rhythm=floor")
+        first = with_rhythm(manager_client, URL)
+        with_rhythm(client, URL + f"?floor={FLOOR_2}&rhythm=floor")
+        with_rhythm(client, URL + f"?floor={FLOOR_1}&rhythm=floor")
         assert len(_weekly_bodies(fake_butlr)) == 1
         # Rooms: one more query, for every room of the building.
-        room_a = manager_client.get(URL + f"?floor={FLOOR_1}&room={ROOM_A}&rhythm=room")
-        client.get(URL + f"?floor={FLOOR_1}&room={ROOM_B}")
+        room_a = with_rhythm(manager_client, URL + f"?floor={FLOOR_1}&room={ROOM_A}&rhythm=room")
+        with_rhythm(client, URL + f"?floor={FLOOR_1}&room={ROOM_B}")
         assert len(_weekly_bodies(fake_butlr)) == 2
         assert room_a.context["board"].rhythm.name == "Quiet room"
         clock.shift(timedelta(hours=5, minutes=50))
-        client.get(URL)
+        with_rhythm(client, URL)
         assert len(_weekly_bodies(fake_butlr)) == 2
         clock.shift(timedelta(minutes=15))
-        client.get(URL)
+        with_rhythm(client, URL)
 
     assert len(_weekly_bodies(fake_butlr)) == 3
     assert first.context["board"].rhythm is not None
@@ -169,7 +177,7 @@ def test_one_fetch_serves_every_manager_and_every_floor_for_hours(
 
 def test_the_weekly_csv_holds_the_grids_numbers(manager_client, fake_butlr):
     with time_machine.travel(MOMENT, tick=False):
-        page = manager_client.get(URL + f"?floor={FLOOR_1}&rhythm=floor")
+        page = with_rhythm(manager_client, URL + f"?floor={FLOOR_1}&rhythm=floor")
         download = manager_client.get(WEEKLY_CSV_URL + f"?floor={FLOOR_1}&rhythm=floor")
 
     assert download.status_code == 200
@@ -199,3 +207,61 @@ def test_without_butlr_the_weekly_csv_is_unavailable(manager_client, butlr_api):
     response = manager_client.get(WEEKLY_CSV_URL)
 
     assert response.status_code == 503
+
+
+def test_the_first_page_does_not_wait_for_the_rhythm_but_asks_for_it(manager_client, fake_butlr):
+    with time_machine.travel(MOMENT, tick=False):
+        page = manager_client.get(URL + f"?floor={FLOOR_1}")
+        asked_by_page = _weekly_bodies(fake_butlr)
+        part = manager_client.get(RHYTHM_URL + f"?floor={FLOOR_1}", headers={"HX-Request": "true"})
+        again = manager_client.get(URL + f"?floor={FLOOR_1}")
+
+    assert asked_by_page == []
+    assert page.context["board"].rhythm is None
+    text = re.sub(r"\s+", " ", page.content.decode())
+    assert f'hx-get="{RHYTHM_URL}?floor={FLOOR_1}" hx-trigger="load" hx-swap="outerHTML"' in text
+    assert "Working out the weekly rhythm" in text
+    # The part is the rhythm's section alone, for the placeholder's place.
+    assert part.status_code == 200
+    assert len(_weekly_bodies(fake_butlr)) == 1
+    piece = part.content.decode().strip()
+    assert piece.startswith('<section class="card rhythm-section"')
+    assert "Typical people in Lake Tower by day and hour" in piece
+    assert "<html" not in piece and 'id="numbers"' not in piece
+    # Built once, it is on the page from then on.
+    assert again.context["board"].rhythm is not None
+    assert "Working out the weekly rhythm" not in again.content.decode()
+    assert len(_weekly_bodies(fake_butlr)) == 1
+
+
+def test_without_javascript_the_rhythm_link_leads_back_to_the_page_with_it(
+    manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False):
+        page = manager_client.get(URL + f"?floor={FLOOR_2}&rhythm=floor")
+        followed = manager_client.get(RHYTHM_URL + f"?floor={FLOOR_2}&rhythm=floor")
+        back = manager_client.get(followed["Location"])
+
+    assert "<noscript>" in page.content.decode()
+    assert followed.status_code == 302
+    assert followed["Location"] == f"{URL}?floor={FLOOR_2}&rhythm=floor#rhythm-title"
+    assert back.context["board"].rhythm.name == "Second floor"
+
+
+def test_the_rhythm_part_is_for_managers_only(resident_client, fake_butlr):
+    assert resident_client.get(RHYTHM_URL, headers={"HX-Request": "true"}).status_code == 403
+    anonymous = Client().get(RHYTHM_URL)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("account_login"))
+
+
+def test_without_butlr_the_rhythm_part_says_so(manager_client, fake_butlr):
+    def down(request):
+        return 503, {}, "{}"
+
+    fake_butlr.fault = down
+    with time_machine.travel(MOMENT, tick=False):
+        part = manager_client.get(RHYTHM_URL, headers={"HX-Request": "true"})
+
+    assert part.status_code == 200
+    assert "The weekly rhythm can't be shown right now" in part.content.decode()

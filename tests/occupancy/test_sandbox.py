@@ -19,6 +19,7 @@ from occupancy.butlr.client import TOKEN_KEY, ButlrClient
 from occupancy.butlr.errors import Unauthorized
 from occupancy.butlr.reporting import ReportingQuery, Window
 from tests.factories import AuthenticatorFactory, UserFactory
+from tests.occupancy.conftest import with_rhythm
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
@@ -208,18 +209,18 @@ def test_the_weekly_rhythm_is_one_call_shared_by_every_manager(manager_client, m
     with time_machine.travel(MOMENT, tick=False):
         manager_client.get(URL, headers={"HX-Request": "true"})
         without_rhythm = butlr.calls("reporting")
-        page = manager_client.get(URL)
-        with_rhythm = butlr.calls("reporting")
+        page = with_rhythm(manager_client, URL)
+        asked_with_rhythm = butlr.calls("reporting")
         floor = butlr.world.floors_of(page.context["board"].building.id)[1]
-        other_page = other_client.get(URL + f"?floor={floor.id}&rhythm=floor")
+        other_page = with_rhythm(other_client, URL + f"?floor={floor.id}&rhythm=floor")
 
     # The full page adds the chart's means (its maxima are the cards' own today) for the
     # floors and the rooms, and one call for the weekly rhythm.
-    assert with_rhythm - without_rhythm == 2 + 1
+    assert asked_with_rhythm - without_rhythm == 2 + 1
     rhythm = page.context["board"].rhythm
     assert rhythm.scope == "building" and rhythm.busiest.people > 0
     assert other_page.context["board"].rhythm.name == floor.name
     # The other manager's page asks Butlr only for the other floor's rooms (their maxima
     # today and their means) and its entrances: the weekly rhythm, its floor's included,
     # costs nothing.
-    assert butlr.calls("reporting") - with_rhythm == 2 + 1
+    assert butlr.calls("reporting") - asked_with_rhythm == 2 + 1
