@@ -33,6 +33,8 @@ WINDOW_EVERY = {
 }
 WINDOW_FUNCTIONS = frozenset({"mean", "max", "min", "sum", "first", "last", "median"})
 STAT_KEYS = ("sum", "min", "max", "count", "mean", "median", "stddev", "first", "last")
+# What a statistic may be, exactly: JSON's numbers, or null.
+_NUMBER_TYPES = (int, float, type(None))
 # Names Butlr uses for the fields of its measurements.
 # Butlr's guidance: a figure with more than this share of readings missing is unreliable.
 UNRELIABLE_ABOVE = 0.30
@@ -240,10 +242,7 @@ def _leaf_depth(node: dict) -> int | None:
 
 
 def _is_leaf(node: dict) -> bool:
-    return any(
-        key in node and (node[key] is None or isinstance(node[key], int | float))
-        for key in STAT_KEYS
-    )
+    return any(key in node and type(node[key]) in _NUMBER_TYPES for key in STAT_KEYS)
 
 
 def _key_name(key: str) -> str:
@@ -267,15 +266,13 @@ def _number(value: Any) -> float | None:
     return value
 
 
-_NUMBER_TYPES = (int, float, type(None))
-
-
 def _leaf_row(keys: dict[str, str], leaf: dict) -> ReportingRow:
     values = [leaf.get(key) for key in STAT_KEYS]
     # Exact types: a bool (an int to isinstance) is no figure. Answers hold thousands of
     # leaves, so the check is one pass over plain types.
-    if not all(type(value) in _NUMBER_TYPES for value in values):
-        raise BadResponse("Butlr's reporting data has a value that is not a number")
+    for value in values:
+        if type(value) not in _NUMBER_TYPES:
+            raise BadResponse("Butlr's reporting data has a value that is not a number")
     stats = Stats(*values)
     return ReportingRow(
         keys=keys,
