@@ -74,13 +74,18 @@ def _butterflymx_calls(calls: Mapping[str, int], *, but: str | None = None) -> i
     )
 
 
-def butlr_calls(calls: Mapping[str, int]) -> int:
-    """Butlr's data calls (topology, reporting, detections): its logins are counted apart."""
-    return sum(
-        count
-        for name, count in calls.items()
+def butlr_calls_by_endpoint(calls: Mapping[str, int]) -> dict[str, int]:
+    """Butlr's data calls (topology, reporting, detections) by endpoint: its logins are
+    counted apart."""
+    return {
+        name: count
+        for name, count in sorted(calls.items())
         if name.startswith("butlr.") and name != "butlr.login"
-    )
+    }
+
+
+def butlr_calls(calls: Mapping[str, int]) -> int:
+    return sum(butlr_calls_by_endpoint(calls).values())
 
 
 def _per(total: float, count: float, digits: int = 2) -> float | None:
@@ -103,6 +108,9 @@ def _dashboards(raw: Mapping) -> dict:
         ),
         "dashboard_warm_ms": p50_p95(dashboards.get("warm_ms", [])),
         "dashboard_warm_butlr_calls": butlr_calls(dashboards.get("warm_calls", {})),
+        "dashboard_warm_butlr_calls_by_endpoint": butlr_calls_by_endpoint(
+            dashboards.get("warm_calls", {})
+        ),
     }
 
 
@@ -118,6 +126,7 @@ def _managers_crowd(crowd: Mapping | None) -> dict:
         "dashboard_ms": p50_p95(crowd["dashboard_ms"]),
         "butlr_calls": calls,
         "butlr_calls_per_minute": _per(calls * 60, crowd["seconds"], 1),
+        "butlr_calls_by_endpoint": butlr_calls_by_endpoint(crowd["calls"]),
     }
 
 

@@ -38,6 +38,7 @@ NEW_KEYS = {
     "dashboard_cold_butlr_calls",
     "dashboard_warm_ms",
     "dashboard_warm_butlr_calls",
+    "dashboard_warm_butlr_calls_by_endpoint",
     "managers",
     "pages",
     "amenities",
@@ -237,6 +238,9 @@ def test_new_figures():
     assert results["managers"]["few"]["butlr_calls_per_minute"] == 8.0
     assert results["managers"]["many"]["dashboard_ms"] == {"p50": 50.0, "p95": 59.0}
     assert results["managers"]["many_vs_few_butlr_calls_per_minute"] == 1.0
+    # Which endpoints a crowd's calls went to, logins apart.
+    assert results["managers"]["few"]["butlr_calls_by_endpoint"] == {"butlr.reporting": 4}
+    assert results["dashboard_warm_butlr_calls_by_endpoint"] == {}
     assert results["pages"]["history"] == {
         "cold_ms": {"p50": 110.0, "p95": 119.0},
         "cold_samples": 2,
