@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from django.core.cache import cache
 
 from sandbox import faults
 from sandbox.butterflymx.services import token_issue
@@ -101,6 +102,21 @@ def test_a_status_fault_carries_its_headers(get_tenants):
 
 
 CLIENT = {"client_id": "foyer-sandbox-client", "client_secret": "foyer-sandbox-secret"}
+
+
+def test_two_first_calls_at_once_are_both_counted(get_tenants, monkeypatch):
+    add = cache.add
+
+    def another_call_first(key, value, timeout):
+        # The other call starts the count between this one's incr and add.
+        add(key, value, timeout)
+        return add(key, value, timeout)
+
+    monkeypatch.setattr(cache, "add", another_call_first)
+    get_tenants()
+    monkeypatch.undo()
+
+    assert faults.calls_count("butterflymx.tenants") == 2
 
 
 def test_a_status_fault_on_the_accounts_host_answers_the_oauth_form(client, bmx_world):
