@@ -46,3 +46,18 @@ class Amenity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TopologyRecord(models.Model):
+    """The last complete topology Butlr gave (one row), kept past the cache: when the cache
+    has none, a dashboard asks for its figures together with the topology, as this one
+    places them, instead of one round trip after the other."""
+
+    fetched_at = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = "recorded topology"
+
+    def __str__(self) -> str:
+        return f"Butlr topology of {self.fetched_at:%Y-%m-%d %H:%M}"

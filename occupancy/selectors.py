@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -669,27 +670,44 @@ def _steady(
     return kept, Freshness(problem=freshness.problem, as_of=kept.as_of)
 
 
-def dashboard_get(
-    *,
-    building_id: str | None = None,
-    floor_id: str | None = None,
-    room_id: str | None = None,
-    range_name: str | None = None,
-    first_day: date | None = None,
-    last_day: date | None = None,
-    rhythm_scope: str | None = None,
-    compare_id: str | None = None,
-    numbers_only: bool = False,
-    rhythm_only: bool = False,
-) -> Dashboard:
-    """The dashboard for a building and one of its floors (the first ones by default).
+@dataclass(frozen=True)
+class _Plan:
+    """What a dashboard's address asks of one topology: the building, floor and room it
+    shows, and the pieces to build (none without a floor)."""
 
-    ``numbers_only`` skips the chart, the rhythm and the heatmap, for the page's
-    minute-by-minute refresh of its figures. The whole page shows the weekly rhythm only
-    once it is built (``rhythm_pending`` otherwise); ``rhythm_only`` builds it, alone.
-    """
-    topology = topology_fetch()
-    now = timezone.now()
+    buildings: list[tuple[Site, Building]]
+    site: Site | None
+    building: Building | None
+    zone: ZoneInfo
+    range: Range
+    floor: Floor | None = None
+    chosen_room: Room | None = None
+    room: Room | None = None
+    compare: Floor | Room | None = None
+    pieces: tuple[Piece, ...] = ()
+
+    def asks(self) -> list[Ask]:
+        """What its pieces ask Butlr, but for the lazy ones."""
+        return [
+            ask for piece in self.pieces if not piece.lazy for ask in piece.asks if ask is not None
+        ]
+
+
+def _plan(
+    topology: Fetched[Topology],
+    *,
+    now: datetime,
+    building_id: str | None,
+    floor_id: str | None,
+    room_id: str | None,
+    range_name: str | None,
+    first_day: date | None,
+    last_day: date | None,
+    rhythm_scope: str | None,
+    compare_id: str | None,
+    numbers_only: bool,
+    rhythm_only: bool,
+) -> _Plan:
     buildings = topology.value.buildings() if topology.value else []
     site, building = _chosen_building(topology.value, building_id)
     zone = _zone(site.timezone if site else None)
@@ -697,17 +715,8 @@ def dashboard_get(
         name=range_name, first_day=first_day, last_day=last_day, today=now.astimezone(zone).date()
     )
     if building is None or not building.floors:
-        return Dashboard(
-            buildings=buildings,
-            site=site,
-            building=building,
-            floor=None,
-            room=None,
-            range=chosen_range,
-            timezone=zone,
-            now=now.astimezone(zone),
-            freshness=Freshness.of([topology]),
-            topology_as_of=topology.as_of,
+        return _Plan(
+            buildings=buildings, site=site, building=building, zone=zone, range=chosen_range
         )
     floor = building.floor(floor_id or "") or building.floors[0]
     chosen_room = floor.room(room_id or "")
@@ -811,10 +820,78 @@ def dashboard_get(
                     lambda answers: _built(_heatmap, room=room, ask=heatmap_ask, answers=answers),
                 )
             )
-    results = _pieces(pieces, topology)
+    return _Plan(
+        buildings=buildings,
+        site=site,
+        building=building,
+        zone=zone,
+        range=chosen_range,
+        floor=floor,
+        chosen_room=chosen_room,
+        room=room,
+        compare=compare,
+        pieces=tuple(pieces),
+    )
+
+
+def dashboard_get(
+    *,
+    building_id: str | None = None,
+    floor_id: str | None = None,
+    room_id: str | None = None,
+    range_name: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    rhythm_scope: str | None = None,
+    compare_id: str | None = None,
+    numbers_only: bool = False,
+    rhythm_only: bool = False,
+) -> Dashboard:
+    """The dashboard for a building and one of its floors (the first ones by default).
+
+    ``numbers_only`` skips the chart, the rhythm and the heatmap, for the page's
+    minute-by-minute refresh of its figures. The whole page shows the weekly rhythm only
+    once it is built (``rhythm_pending`` otherwise); ``rhythm_only`` builds it, alone.
+    """
+    now = timezone.now()
+    plan_of = partial(
+        _plan,
+        now=now,
+        building_id=building_id,
+        floor_id=floor_id,
+        room_id=room_id,
+        range_name=range_name,
+        first_day=first_day,
+        last_day=last_day,
+        rhythm_scope=rhythm_scope,
+        compare_id=compare_id,
+        numbers_only=numbers_only,
+        rhythm_only=rhythm_only,
+    )
+    # Without the topology cached, the figures are asked for along with it, as the last
+    # recorded topology places them; whatever it placed otherwise is asked for below.
+    topology = topology_fetch(
+        along=lambda recorded: plan_of(Fetched(value=recorded, as_of=None)).asks()
+    )
+    plan = plan_of(topology)
+    building, floor, room, zone = plan.building, plan.floor, plan.room, plan.zone
+    if building is None or floor is None:
+        return Dashboard(
+            buildings=plan.buildings,
+            site=plan.site,
+            building=building,
+            floor=None,
+            room=None,
+            range=plan.range,
+            timezone=zone,
+            now=now.astimezone(zone),
+            freshness=Freshness.of([topology]),
+            topology_as_of=topology.as_of,
+        )
+    results = _pieces(list(plan.pieces), topology)
     built = {
         piece.name: result
-        for piece, result in zip(pieces, results, strict=True)
+        for piece, result in zip(plan.pieces, results, strict=True)
         if result is not None
     }
     numbers: Numbers | None = None
@@ -831,14 +908,14 @@ def dashboard_get(
         for item in built[name].fetched
     ]
     return Dashboard(
-        buildings=buildings,
-        site=site,
+        buildings=plan.buildings,
+        site=plan.site,
         building=building,
         floor=floor,
         room=room,
-        room_view=chosen_room is not None,
-        compare=compare,
-        range=chosen_range,
+        room_view=plan.chosen_room is not None,
+        compare=plan.compare,
+        range=plan.range,
         timezone=zone,
         now=now.astimezone(zone),
         floors=numbers.floors if numbers else (),

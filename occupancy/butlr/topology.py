@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,6 +147,86 @@ def topology_parse(data: Any, *, partial: bool = False) -> Topology:
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise BadResponse("Butlr's topology answer is missing fields") from None
+
+
+def topology_dump(topology: Topology) -> dict[str, Any]:
+    """``topology`` as JSON's values (heartbeats in Unix seconds), for topology_load."""
+
+    def sensor(item: Sensor) -> dict[str, Any]:
+        heartbeat = item.last_heartbeat
+        return {**asdict(item), "last_heartbeat": heartbeat and heartbeat.timestamp()}
+
+    def room(item: Room) -> dict[str, Any]:
+        return {**asdict(item), "sensors": [sensor(each) for each in item.sensors]}
+
+    def floor(item: Floor) -> dict[str, Any]:
+        return {
+            **asdict(item),
+            "rooms": [room(each) for each in item.rooms],
+            "sensors": [sensor(each) for each in item.sensors],
+        }
+
+    return {
+        "partial": topology.partial,
+        "sites": [
+            {
+                **asdict(site),
+                "buildings": [
+                    {**asdict(building), "floors": [floor(each) for each in building.floors]}
+                    for building in site.buildings
+                ],
+            }
+            for site in topology.sites
+        ],
+    }
+
+
+def topology_load(data: Any) -> Topology:
+    """The Topology ``topology_dump`` made ``data`` of."""
+
+    def sensor(item: dict) -> Sensor:
+        return Sensor(**{**item, "last_heartbeat": _heartbeat(item["last_heartbeat"])})
+
+    def room(item: dict) -> Room:
+        return Room(
+            **{
+                **item,
+                "capacity": Capacity(**item["capacity"]),
+                "area": Area(**item["area"]),
+                "sensors": tuple(sensor(each) for each in item["sensors"]),
+            }
+        )
+
+    def floor(item: dict) -> Floor:
+        return Floor(
+            **{
+                **item,
+                "capacity": Capacity(**item["capacity"]),
+                "area": Area(**item["area"]),
+                "rooms": tuple(room(each) for each in item["rooms"]),
+                "sensors": tuple(sensor(each) for each in item["sensors"]),
+            }
+        )
+
+    def building(item: dict) -> Building:
+        return Building(
+            **{
+                **item,
+                "capacity": Capacity(**item["capacity"]),
+                "floors": tuple(floor(each) for each in item["floors"]),
+            }
+        )
+
+    try:
+        return Topology(
+            sites=tuple(
+                Site(**{**site, "buildings": tuple(building(each) for each in site["buildings"])})
+                for site in data["sites"]
+            ),
+            partial=bool(data["partial"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise BadResponse("A recorded topology is missing fields") from None
 
 
 def _items(items: Any, partial: bool) -> list[dict]:

@@ -1,6 +1,7 @@
 """What a dashboard costs: Butlr calls (all at once when cold, none when warm, shared by
 every manager) and database queries. Counted, never timed."""
 
+import json
 import re
 import threading
 import time
@@ -13,8 +14,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from occupancy import services
+from occupancy.models import TopologyRecord
+from occupancy.services import OUTAGE_KEY, PROBLEM_DOWN
 from tests.factories import AuthenticatorFactory
-from tests.occupancy.conftest import BUTLR, with_rhythm
+from tests.occupancy.conftest import BUTLR, FLOOR_2, with_rhythm
 
 pytestmark = pytest.mark.django_db
 
@@ -46,34 +50,48 @@ def _managers(manager, count: int) -> list[Client]:
     return clients
 
 
-def test_a_cold_dashboard_sends_its_butlr_calls_at_once(manager_client, fake_butlr):
+def _in_flight(fake_butlr):
+    """Makes every Butlr call but the login take a while; returns the most calls that were
+    in flight at once, as a list holding one number."""
     lock = threading.Lock()
-    in_flight = [0]
-    most = [0]
-    answer = fake_butlr.reporting
+    in_flight, most = [0], [0]
 
-    def slow_reporting(request):
-        with lock:
-            in_flight[0] += 1
-            most[0] = max(most[0], in_flight[0])
-        # Long enough that calls sent one after another could never overlap.
-        time.sleep(0.3)
-        with lock:
-            in_flight[0] -= 1
-        return answer(request)
+    def slow(answer):
+        def callback(request):
+            with lock:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            # Long enough that calls sent one after another could never overlap.
+            time.sleep(0.3)
+            with lock:
+                in_flight[0] -= 1
+            return answer(request)
 
-    reporting_url = f"{BUTLR}/api/v3/reporting"
-    fake_butlr.mock.remove(responses.POST, reporting_url)
-    fake_butlr.mock.add_callback(responses.POST, reporting_url, callback=slow_reporting)
+        return callback
+
+    for path, answer in (
+        ("graphql", fake_butlr.graphql),
+        ("reporting", fake_butlr.reporting),
+        ("detections", fake_butlr.detections),
+    ):
+        fake_butlr.mock.remove(responses.POST, f"{BUTLR}/api/v3/{path}")
+        fake_butlr.mock.add_callback(
+            responses.POST, f"{BUTLR}/api/v3/{path}", callback=slow(answer)
+        )
+    return most
+
+
+def test_a_cold_dashboard_sends_its_butlr_calls_at_once(manager_client, fake_butlr):
+    most = _in_flight(fake_butlr)
     with time_machine.travel(MOMENT, tick=False):
         response = manager_client.get(URL)
 
     assert response.status_code == 200
     assert response.context["board"].freshness.problem is None
-    sent = len(fake_butlr.reporting_bodies)
+    sent = _butlr_calls(fake_butlr)
     assert sent > 5
-    # Every reporting call was in flight at the same time: one round trip, not ``sent``.
-    assert most[0] == sent
+    # The first dashboard ever: the topology, then every figure's call in flight at once.
+    assert most[0] == sent - 1
 
 
 def test_a_warm_dashboard_asks_butlr_nothing(manager_client, fake_butlr, django_assert_num_queries):
@@ -154,3 +172,103 @@ def test_a_failure_shows_the_last_good_figures_with_their_note_until_butlr_answe
     assert board.freshness.problem is None
     assert board.chart_freshness.problem is None
     assert "last figures we received" not in again.content.decode()
+
+
+def test_with_nothing_cached_the_figures_are_asked_for_along_with_the_topology(
+    manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False):
+        # The first dashboard ever: the topology first, then what it places.
+        first = manager_client.get(URL)
+        cache.clear()
+        most = _in_flight(fake_butlr)
+        asked = _butlr_calls(fake_butlr)
+        response = manager_client.get(URL)
+
+    assert first.status_code == response.status_code == 200
+    assert response.context["board"].freshness.problem is None
+    sent = _butlr_calls(fake_butlr) - asked
+    assert sent > 5
+    # The topology and every figure's call in flight at once: one round trip.
+    assert most[0] == sent
+    assert _board_figures(response) == _board_figures(first)
+
+
+def test_figures_placed_otherwise_than_recorded_are_asked_for_once_the_topology_is_in(
+    manager_client, fake_butlr
+):
+    with time_machine.travel(MOMENT, tick=False):
+        manager_client.get(URL)
+        # The floors renumbered: the second floor comes first now, and is the one shown.
+        topology = json.loads(json.dumps(fake_butlr.topology))
+        floors = topology["sites"]["data"][0]["buildings"][0]["floors"]
+        floors[0]["floorNumber"], floors[1]["floorNumber"] = 2, 1
+        fake_butlr.topology = topology
+        cache.clear()
+        response = manager_client.get(URL)
+        # What a dashboard shows with no recorded topology to go by.
+        TopologyRecord.objects.all().delete()
+        cache.clear()
+        expected = manager_client.get(URL)
+
+    board = response.context["board"]
+    assert board.floor.id == FLOOR_2
+    assert board.freshness.problem is None and board.chart_freshness.problem is None
+    assert _board_figures(response) == _board_figures(expected)
+
+
+def test_while_butlr_is_paused_a_dashboard_reads_each_last_good_answer_once(
+    clock_cache, manager_client, fake_butlr, monkeypatch, settings
+):
+    read = []
+    last_good = services._last_good
+
+    def spy(key, problem):
+        read.append(key)
+        return last_good(key, problem)
+
+    monkeypatch.setattr(services, "_last_good", spy)
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        # Everything but the last good answers expired.
+        clock.shift(timedelta(seconds=settings.OCCUPANCY_TOPOLOGY_SECONDS + 1))
+        cache.set(OUTAGE_KEY, PROBLEM_DOWN, timeout=60)
+        asked = _butlr_calls(fake_butlr)
+        response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.context["board"].freshness.problem == PROBLEM_DOWN
+    assert _butlr_calls(fake_butlr) == asked
+    assert len(read) > 5
+    assert len(read) == len(set(read))
+
+
+def _board_figures(response):
+    board = response.context["board"]
+    return (board.floor.id, board.floors, board.rooms, board.summary, board.chart, board.heatmap)
+
+
+def test_when_only_the_topology_expired_each_kept_answer_is_read_once(
+    manager_client, fake_butlr, monkeypatch
+):
+    read = []
+    get = cache.get
+
+    def spy(key, *args, **kwargs):
+        read.append(key)
+        return get(key, *args, **kwargs)
+
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        manager_client.get(URL)
+        cache.delete("occupancy:topology")
+        clock.shift(timedelta(seconds=1))
+        asked = _butlr_calls(fake_butlr)
+        monkeypatch.setattr(cache, "get", spy)
+        response = manager_client.get(URL)
+
+    answers = [key for key in read if key.startswith(("occupancy:reporting:", "occupancy:detec"))]
+    assert response.status_code == 200
+    # The topology again, and nothing else: the figures' answers were kept.
+    assert _butlr_calls(fake_butlr) == asked + 1
+    assert len(answers) > 5
+    assert len(answers) == len(set(answers))

@@ -12,6 +12,8 @@ from django.core.cache import cache
 
 from occupancy import services
 from occupancy.butlr.reporting import ReportingQuery, Window
+from occupancy.butlr.topology import topology_dump, topology_load, topology_parse
+from occupancy.models import TopologyRecord
 from occupancy.services import (
     OUTAGE_KEY,
     PROBLEM_DOWN,
@@ -20,7 +22,7 @@ from occupancy.services import (
     reporting_fetch,
     topology_fetch,
 )
-from tests.occupancy.conftest import BUTLR
+from tests.occupancy.conftest import BUTLR, TOPOLOGY
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,68 @@ def test_a_partial_topology_never_replaces_a_complete_last_good_one(
     assert shown_partial.value.partial
     assert after_failure.problem == PROBLEM_DOWN
     assert [site.id for site in after_failure.value.sites] == ["site_1", "site_2"]
+
+
+def _recorded_site_ids():
+    record = TopologyRecord.objects.filter(pk=1).first()
+    return record and [site.id for site in topology_load(record.data).sites]
+
+
+def test_a_complete_topology_is_recorded_past_the_cache(clock_cache, butlr_api, settings):
+    complete = {
+        "data": {"sites": {"data": [_site("site_1"), _site("site_2")]}, "sensors": {"data": []}}
+    }
+    newer = {"data": {"sites": {"data": [_site("site_3")]}, "sensors": {"data": []}}}
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=complete)
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=newer)
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        topology_fetch()
+        first = _recorded_site_ids()
+        cache.clear()
+        clock.shift(timedelta(minutes=1))
+        topology_fetch()
+
+    assert first == ["site_1", "site_2"]
+    assert _recorded_site_ids() == ["site_3"]
+    assert TopologyRecord.objects.get().fetched_at == MOMENT + timedelta(minutes=1)
+
+
+def test_a_partial_or_failed_topology_is_not_recorded(clock_cache, butlr_api, settings):
+    settings.BUTLR_RETRIES = 0
+    partial = {
+        "data": {"sites": {"data": [_site("site_1"), None]}, "sensors": {"data": []}},
+        "errors": [{"message": "Site not found", "path": ["sites", "data", 1]}],
+    }
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json=partial)
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", status=503, json={})
+    topology_fetch()
+    cache.clear()
+    topology_fetch()
+
+    assert not TopologyRecord.objects.exists()
+
+
+def test_a_recorded_topology_reads_back_as_it_was():
+    heartbeat = datetime(2026, 11, 23, 14, 59, 30, tzinfo=UTC)
+    data = json.loads(json.dumps(TOPOLOGY))
+    data["sensors"]["data"][0]["last_heartbeat"] = heartbeat.timestamp()
+    data["sites"]["data"][0]["buildings"][0]["floors"][0]["area"] = {"value": 120.5, "unit": "m2"}
+    topology = topology_parse(data)
+
+    again = topology_load(json.loads(json.dumps(topology_dump(topology))))
+
+    assert again == topology
+    assert again.buildings()[0][1].floors[0].sensors[0].last_heartbeat == heartbeat
+
+
+def test_an_unreadable_record_is_passed_over(clock_cache, butlr_api):
+    TopologyRecord.objects.create(pk=1, fetched_at=MOMENT, data={"sites": "no"})
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": EMPTY_TOPOLOGY})
+    asked = []
+
+    with time_machine.travel(MOMENT - timedelta(days=1), tick=False):
+        fetched = topology_fetch(along=lambda recorded: asked.append(recorded) or [])
+
+    assert fetched.problem is None and fetched.value.sites == ()
+    assert asked == []
+    assert TopologyRecord.objects.get().data["sites"] == []
