@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,28 +154,30 @@ def topology_dump(topology: Topology) -> dict[str, Any]:
 
     def sensor(item: Sensor) -> dict[str, Any]:
         heartbeat = item.last_heartbeat
-        return {**asdict(item), "last_heartbeat": heartbeat and heartbeat.timestamp()}
+        return {**vars(item), "last_heartbeat": heartbeat and heartbeat.timestamp()}
 
-    def room(item: Room) -> dict[str, Any]:
-        return {**asdict(item), "sensors": [sensor(each) for each in item.sensors]}
+    def space(item: Floor | Room) -> dict[str, Any]:
+        return {
+            **vars(item),
+            "capacity": vars(item.capacity),
+            "area": vars(item.area),
+            "sensors": [sensor(each) for each in item.sensors],
+        }
 
     def floor(item: Floor) -> dict[str, Any]:
+        return {**space(item), "rooms": [space(each) for each in item.rooms]}
+
+    def building(item: Building) -> dict[str, Any]:
         return {
-            **asdict(item),
-            "rooms": [room(each) for each in item.rooms],
-            "sensors": [sensor(each) for each in item.sensors],
+            **vars(item),
+            "capacity": vars(item.capacity),
+            "floors": [floor(each) for each in item.floors],
         }
 
     return {
         "partial": topology.partial,
         "sites": [
-            {
-                **asdict(site),
-                "buildings": [
-                    {**asdict(building), "floors": [floor(each) for each in building.floors]}
-                    for building in site.buildings
-                ],
-            }
+            {**vars(site), "buildings": [building(each) for each in site.buildings]}
             for site in topology.sites
         ],
     }
@@ -187,25 +189,17 @@ def topology_load(data: Any) -> Topology:
     def sensor(item: dict) -> Sensor:
         return Sensor(**{**item, "last_heartbeat": _heartbeat(item["last_heartbeat"])})
 
-    def room(item: dict) -> Room:
-        return Room(
-            **{
-                **item,
-                "capacity": Capacity(**item["capacity"]),
-                "area": Area(**item["area"]),
-                "sensors": tuple(sensor(each) for each in item["sensors"]),
-            }
-        )
+    def space(item: dict) -> dict[str, Any]:
+        return {
+            **item,
+            "capacity": Capacity(**item["capacity"]),
+            "area": Area(**item["area"]),
+            "sensors": tuple(sensor(each) for each in item["sensors"]),
+        }
 
     def floor(item: dict) -> Floor:
         return Floor(
-            **{
-                **item,
-                "capacity": Capacity(**item["capacity"]),
-                "area": Area(**item["area"]),
-                "rooms": tuple(room(each) for each in item["rooms"]),
-                "sensors": tuple(sensor(each) for each in item["sensors"]),
-            }
+            **{**space(item), "rooms": tuple(Room(**space(each)) for each in item["rooms"])}
         )
 
     def building(item: dict) -> Building:
