@@ -321,6 +321,14 @@ class Chart:
             for i, moment in enumerate(self.times)
         ]
 
+    def table(self) -> list[tuple[datetime, list[str]]]:
+        """The rows as the page's table shows them: plain numbers, as in the CSV, and a dash
+        for no figure (formatting thousands of numbers in the template costs far more)."""
+        return [
+            (moment, ["\u2013" if value is None else str(value) for value in values])
+            for moment, values in self.rows()
+        ]
+
 
 @dataclass(frozen=True)
 class Traffic:

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import responses
 import time_machine
 from django.urls import reverse
 
-from tests.occupancy.conftest import BUILDING, FLOOR_1, FLOOR_2, ROOM_B, fake_value
+from tests.occupancy.conftest import BUILDING, BUTLR, FLOOR_1, FLOOR_2, ROOM_B, fake_value
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +190,34 @@ def test_the_csv_holds_the_charts_numbers(manager_client, fake_butlr):
         for series in chart["series"]:
             expected += [series["mean"][index], series["max"][index]]
         assert [float(value) if value else None for value in row[1:]] == expected
+
+
+def test_the_charts_table_shows_the_csvs_numbers_and_a_dash_for_none(manager_client, fake_butlr):
+    answer = fake_butlr.reporting
+
+    def with_a_gap(request):
+        # Nothing for the lounge in the range's first window.
+        status, headers, body = answer(request)
+        data = json.loads(body)["data"]
+        series = data.get("room_lounge")
+        if isinstance(series, dict) and len(series) > 1:
+            del series[min(series)]
+        return status, headers, json.dumps({"data": data})
+
+    fake_butlr.mock.remove(responses.POST, f"{BUTLR}/api/v3/reporting")
+    fake_butlr.mock.add_callback(responses.POST, f"{BUTLR}/api/v3/reporting", callback=with_a_gap)
+    with time_machine.travel(MOMENT, tick=False):
+        page = manager_client.get(URL + f"?floor={FLOOR_2}&range=24h")
+        download = manager_client.get(CSV_URL + f"?floor={FLOOR_2}&range=24h")
+
+    html = page.content.decode()
+    body = re.search(r'<details class="chart-table">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    table = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    _, *rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert len(table) == len(rows) == 288
+    assert table == [[value or "\u2013" for value in row[1:]] for row in rows]
+    assert table[0][-2:] == ["\u2013", "\u2013"]
+    assert all(cell.isdigit() for cell in table[0][:2] + table[1])
 
 
 def test_the_chart_has_the_floor_and_its_rooms_with_mean_and_max(manager_client, fake_butlr):
