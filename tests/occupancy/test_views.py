@@ -280,6 +280,10 @@ def test_the_heatmap_shows_where_people_were(manager_client, fake_butlr):
     assert text.count('class="heat-swatch heat-') == len(view.scale) == 4
     assert 'role="img" aria-labelledby="heatmap-1-title heatmap-1-desc"' in text
     assert text.count('class="heat-5"') == 1
+    # Every square drawn where it is, the busiest one at the top left.
+    assert text.count("<rect ") == len(view.cells) == 100
+    assert '<rect x="0" y="0" width="10" height="10" class="heat-5"></rect>' in text
+    assert '<rect x="90" y="90" width="10" height="10" class="heat-' in text
     body = fake_butlr.detections_bodies[0]
     assert body["filter"]["start"] == "2026-11-23T14:02:00Z"
     assert body["filter"]["room_id"] == "room_quietroom"
