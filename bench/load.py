@@ -22,7 +22,8 @@ sandbox's calls by endpoint made during it. The phases, one after the other:
 8. managers: a few managers load the dashboard for a while, then, at the same second of a
    later minute, ten times as many; each crowd has a minute boundary halfway through (never
    a five-minute one, where longer windows end too), and starts just after one dashboard
-   filled the current window's cache;
+   filled the current window's cache (and the topology's, when it would expire during the
+   crowd);
 9. amenities: one Harbor Point resident asks for the doors page's amenity partial (filling
    its cache), then many poll it, across the next minute boundary.
 """
@@ -62,6 +63,7 @@ FIND_MARKER = 'id="find-heading"'
 # The app's cache keys of occupancy figures (Django's KEY_PREFIX:VERSION:key): Butlr's
 # answers, their last good copies and the figures made of them. Butlr's token is kept.
 OCCUPANCY_KEYS = "*:occupancy:*"
+TOPOLOGY_KEY = "*:occupancy:topology"
 UNLOCK_PATH = re.compile(r"/doors/\d+/\d+/(access_point|device)/(\d+)/unlock/")
 
 
@@ -335,6 +337,20 @@ def occupancy_cache_empty(url: str) -> int:
     if keys:
         client.delete(*keys)
     return len(keys)
+
+
+def occupancy_topology_renew(url: str, until: float) -> bool:
+    """Delete the app's cached topology if it would expire before ``until`` (epoch seconds),
+    so that the next dashboard fetches it again; returns whether it did."""
+    import redis  # here: after locust has patched the standard library for gevent
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    for key in client.scan_iter(match=TOPOLOGY_KEY, count=1000):
+        left = client.pttl(key)
+        if left >= 0 and time.time() + left / 1000 < until:
+            client.delete(key)
+            return True
+    return False
 
 
 def _crowd(base: type, count: int, **attributes) -> type:
@@ -644,6 +660,10 @@ def run(plan: dict) -> dict:
             f"from {time.strftime('%H:%M:%S', time.gmtime(start))} UTC"
         )
         gevent.sleep(max(0.0, start - PRIME_SECONDS - time.time()))
+        # The topology is kept for minutes from whenever it was fetched: one that would
+        # expire during this crowd is fetched again now, with the current window's figures.
+        if plan.get("app_cache"):
+            occupancy_topology_renew(plan["app_cache"], start + seconds)
         dashboards_once("dashboard_prime", 1)
         gevent.sleep(max(0.0, start - time.time()))
         before = sandbox.calls()
