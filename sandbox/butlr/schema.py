@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from graphql import build_schema, graphql_sync
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    build_schema,
+    execute_sync,
+    parse,
+    validate,
+)
 
 from sandbox.butlr.world import WORLD, Building, Floor, Hive, Room, Sensor, Site, Zone
 
@@ -222,12 +231,26 @@ _ROOT = {
 
 def graphql_execute(*, query: str, variables: dict | None, operation_name: str | None) -> dict:
     """Run a GraphQL request against the sandbox's topology; the result as a response body."""
-    result = graphql_sync(
+    document, errors = _document(query)
+    if document is None or errors:
+        return ExecutionResult(data=None, errors=list(errors)).formatted
+    result = execute_sync(
         SCHEMA,
-        query,
+        document,
         root_value=_ROOT,
         context_value={"now": datetime.now(UTC)},
         variable_values=variables,
         operation_name=operation_name,
     )
     return result.formatted
+
+
+@lru_cache(maxsize=64)
+def _document(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """A query parsed and validated once (as GraphQL servers keep their documents): the
+    same few queries come again and again, and checking one costs more than running it."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, (error,)
+    return document, tuple(validate(SCHEMA, document))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from sandbox.butlr import schema
 from sandbox.butlr.world import WORLD, Floor, Room, Site
 
 pytestmark = pytest.mark.django_db
@@ -388,3 +389,18 @@ def test_an_offline_sensor_was_last_heard_from_a_fixed_time_before_now(butlr_pos
     for sensor in offline:
         silent = now.timestamp() - sensor["last_heartbeat"]
         assert 2 * 86400 <= silent < 2 * 86400 + 7 * 3600 + 60
+
+
+def test_a_query_is_parsed_and_checked_once_however_often_it_comes(butlr_post, monkeypatch):
+    parsed = []
+    parse = schema.parse
+    monkeypatch.setattr(schema, "parse", lambda query: parsed.append(query) or parse(query))
+    schema._document.cache_clear()
+    query = "{ sites { data { id name } } }"
+
+    answers = [butlr_post(GRAPHQL, {"query": query}).json() for _ in range(3)]
+    bad = butlr_post(GRAPHQL, {"query": "{ sites { data { nope } } }"}).json()
+
+    assert answers[0] == answers[1] == answers[2] and answers[0]["data"]["sites"]["data"]
+    assert "errors" in bad
+    assert parsed == [query, "{ sites { data { nope } } }"]
