@@ -151,10 +151,12 @@ def topology_fetch(
     topology, as_of = fetched.value, fetched.as_of
     if topology is None or topology.partial or fetched.problem or as_of is None:
         return fetched
-    if record is None or as_of != record.fetched_at:
-        TopologyRecord.objects.update_or_create(
-            pk=1, defaults={"fetched_at": as_of, "data": topology_dump(topology)}
-        )
+    if record is not None and as_of == record.fetched_at:
+        return fetched
+    fields = {"fetched_at": as_of, "data": topology_dump(topology)}
+    # One UPDATE, but for the first topology ever recorded.
+    if record is None or not TopologyRecord.objects.filter(pk=1).update(**fields):
+        TopologyRecord.objects.update_or_create(pk=1, defaults=fields)
     return fetched
 
 

@@ -9,6 +9,8 @@ import pytest
 import responses
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from occupancy import services
 from occupancy.butlr.reporting import ReportingQuery, Window
@@ -281,3 +283,17 @@ def test_an_unreadable_record_is_passed_over(clock_cache, butlr_api):
     assert fetched.problem is None and fetched.value.sites == ()
     assert asked == []
     assert TopologyRecord.objects.get().data["sites"] == []
+
+
+def test_a_newer_topology_is_recorded_with_one_update(clock_cache, butlr_api):
+    butlr_api.post(f"{BUTLR}/api/v3/graphql", json={"data": EMPTY_TOPOLOGY})
+    with time_machine.travel(MOMENT, tick=False) as clock:
+        topology_fetch()
+        cache.clear()
+        clock.shift(timedelta(minutes=1))
+        with CaptureQueriesContext(connection) as queries:
+            topology_fetch()
+
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements == ["SELECT", "UPDATE"]
+    assert TopologyRecord.objects.get().fetched_at == MOMENT + timedelta(minutes=1)
