@@ -17,6 +17,7 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, R
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
+from config import http
 from occupancy.butlr.detections import Detection, DetectionsQuery, detections_parse
 from occupancy.butlr.errors import (
     BadRequest,
@@ -122,7 +123,7 @@ class _ReadAdapter(HTTPAdapter):
         """HTTPAdapter sets its own on creation; the settings decide instead."""
 
 
-_session = requests.Session()
+_session = http.Session()
 _session.mount("https://", _ReadAdapter(pool_connections=4, pool_maxsize=32))
 _session.mount("http://", _ReadAdapter(pool_connections=4, pool_maxsize=32))
 _session.headers.update(HEADERS)

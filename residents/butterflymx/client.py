@@ -24,6 +24,7 @@ from urllib3 import exceptions as urllib3_exceptions
 from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, ReadTimeoutError
 from urllib3.util import Retry
 
+from config import http
 from residents.butterflymx.errors import (
     BadResponse,
     ButterflyMXError,
@@ -138,7 +139,7 @@ class _Retry(Retry):
 
 
 def _session_build() -> requests.Session:
-    session = requests.Session()
+    session = http.Session()
     # Cookies from one resident's call must never ride along on another's.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.headers.update({"Accept": "application/json", "User-Agent": "Foyer"})
