@@ -1,4 +1,5 @@
-"""Django's Redis cache, with one Redis client per connection pool instead of one per call.
+"""Django's Redis cache, with one Redis client per connection pool instead of one per call,
+and ``add_then_count``: a guard and a counter in one round trip.
 
 Django's ``RedisCacheClient`` builds a new ``redis.Redis`` for every cache operation; building
 one copies the library's table of response callbacks, which costs about as much as a round
@@ -10,7 +11,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+# KEYS[1] is added for ARGV[1] seconds unless it is there; only then KEYS[2] counts one more,
+# living ARGV[2] seconds from its first count. The count, or nil when KEYS[1] was there.
+# "1" is how Django's serializer stores the integer 1, so the cache reads both keys as ints.
+_ADD_THEN_COUNT = """
+if not redis.call("SET", KEYS[1], "1", "NX", "EX", ARGV[1]) then
+    return nil
+end
+local count = redis.call("INCR", KEYS[2])
+if count == 1 then
+    redis.call("EXPIRE", KEYS[2], ARGV[2])
+end
+return count
+"""
+
+
+def add_then_count(store: BaseCache, *, add: tuple[str, int], count: tuple[str, int]) -> int | None:
+    """Add ``add``'s key (for its seconds) unless it is there, and only if it was added, count
+    one more on ``count``'s key, which lives its seconds from its first count.
+
+    Returns the new count, or None when the key was already there and nothing was counted.
+    Atomic and one round trip on Redis; on other caches, Django's add() and incr().
+    """
+    # Asked by name: django.core.cache.cache is a proxy to the backend, not an instance of it.
+    if own := getattr(store, "add_then_count", None):
+        return own(add=add, count=count)
+    (add_key, add_seconds), (count_key, count_seconds) = add, count
+    if not store.add(add_key, 1, timeout=add_seconds):
+        return None
+    try:
+        return store.incr(count_key)
+    except ValueError:
+        # The first count; add() settles two first counts at once.
+        return 1 if store.add(count_key, 1, timeout=count_seconds) else store.incr(count_key)
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -32,3 +68,10 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    def add_then_count(self, *, add: tuple[str, int], count: tuple[str, int]) -> int | None:
+        (add_key, add_seconds), (count_key, count_seconds) = add, count
+        keys = [self.make_and_validate_key(add_key), self.make_and_validate_key(count_key)]
+        client = self._cache.get_client(keys[0], write=True)  # type: ignore[attr-defined]
+        script = client.register_script(_ADD_THEN_COUNT)
+        return script(keys=keys, args=[add_seconds, count_seconds])

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import formats, timezone
 
+from config.cache import add_then_count
 from residents.butterflymx.client import (
     ButterflyMXClient,
     ButterflyMXError,
@@ -132,18 +133,24 @@ class UnlockRateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _rate_limit_hit(*, user_id: int) -> int | None:
-    """Count an unlock against the resident's per-minute budget; seconds to wait if over."""
+def _tap_admit(*, user_id: int, cooldown_key: str) -> int | None:
+    """Take the door's cooldown and count the tap against the resident's per-minute budget,
+    in one cache round trip.
+
+    Returns None when the door is within its cooldown (nothing counted), 0 when the tap may
+    go, or the seconds to wait when the minute's budget is spent.
+    """
     window = int(time.time() // 60)
-    key = f"unlock-rate:{user_id}:{window}"
-    # The minute's first unlock starts the count; add() settles two first unlocks at once.
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1 if cache.add(key, 1, timeout=70) else cache.incr(key)
+    count = add_then_count(
+        cache,
+        add=(cooldown_key, settings.DOOR_COOLDOWN_SECONDS),
+        count=(f"unlock-rate:{user_id}:{window}", 70),
+    )
+    if count is None:
+        return None
     if count > settings.UNLOCK_RATE_LIMIT_PER_MINUTE:
         return 60 - int(time.time() % 60)
-    return None
+    return 0
 
 
 def building_zone(name: str | None) -> ZoneInfo | None:
@@ -174,7 +181,8 @@ def door_release(
     user_id = connection.user_id
     cooldown_key = f"unlock-cooldown:{user_id}:{kind}:{door_id}"
     opened_key = f"unlock-opened:{user_id}:{kind}:{door_id}"
-    if not cache.add(cooldown_key, 1, timeout=settings.DOOR_COOLDOWN_SECONDS):
+    retry_after = _tap_admit(user_id=user_id, cooldown_key=cooldown_key)
+    if retry_after is None:
         # A second tap after the door opened keeps saying so; one while the first is on
         # its way says that.
         opened = cache.get(opened_key)
@@ -185,8 +193,7 @@ def door_release(
             outcome="cooldown",
             message="Already on it: this door was just asked to open.",
         )
-    retry_after = _rate_limit_hit(user_id=user_id)
-    if retry_after is not None:
+    if retry_after:
         raise UnlockRateLimited(retry_after)
 
     tenant = listing.tenant

@@ -1,12 +1,16 @@
-"""The Redis cache builds one client per connection pool and still reads what it wrote."""
+"""The Redis cache builds one client per connection pool and still reads what it wrote;
+add_then_count takes a guard and counts in one step, on Redis and elsewhere."""
 
 import threading
+import time
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 
-from config.cache import SharedClientRedisCache
+from config.cache import SharedClientRedisCache, add_then_count
 
 KEYS = ["answer", "other", *(f"key-{number}" for number in range(8))]
 
@@ -56,3 +60,84 @@ def test_threads_share_the_client(redis_cache):
     assert redis_cache.get_many([f"key-{number}" for number in range(8)]) == {
         f"key-{number}": 49 for number in range(8)
     }
+
+
+COUNTED = ["guard", "guard-2", "count", *(f"guard-{number}" for number in range(400))]
+
+
+@pytest.fixture(params=["redis", "local memory"])
+def any_cache(request):
+    if request.param == "redis":
+        if not settings.REDIS_URL:
+            pytest.skip("runs where REDIS_URL names the cache, as in CI's PostgreSQL + Redis run")
+        store = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "foyer-count-test"})
+    else:
+        store = LocMemCache("add-then-count", {})
+    store.delete_many(COUNTED)
+    yield store
+    store.delete_many(COUNTED)
+
+
+def test_a_guard_taken_counts_once_and_a_guard_held_counts_nothing(any_cache):
+    assert add_then_count(any_cache, add=("guard", 3), count=("count", 70)) == 1
+    assert add_then_count(any_cache, add=("guard", 3), count=("count", 70)) is None
+    assert add_then_count(any_cache, add=("guard-2", 3), count=("count", 70)) == 2
+    # Both keys read back through Django's cache as the integers it would have written.
+    assert any_cache.get("guard") == 1
+    assert any_cache.get("count") == 2
+    assert any_cache.incr("count") == 3
+
+
+def test_both_keys_expire_after_their_own_seconds(any_cache):
+    if isinstance(any_cache, LocMemCache):
+        now = time.time()
+        with time_machine.travel(now, tick=False):
+            add_then_count(any_cache, add=("guard", 3), count=("count", 70))
+        with time_machine.travel(now + 4, tick=False):
+            assert any_cache.get("guard") is None
+            assert any_cache.get("count") == 1
+            add_then_count(any_cache, add=("guard", 3), count=("count", 70))
+        with time_machine.travel(now + 71, tick=False):
+            # The count lives from its first count, not from its latest.
+            assert any_cache.get("count") is None
+        return
+    add_then_count(any_cache, add=("guard", 3), count=("count", 70))
+    add_then_count(any_cache, add=("guard-2", 3), count=("count", 70))
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert 0 < client.ttl(any_cache.make_and_validate_key("guard")) <= 3
+    assert 60 < client.ttl(any_cache.make_and_validate_key("count")) <= 70
+
+
+def test_counts_at_once_are_each_counted(any_cache):
+    counts, errors = [], []
+
+    def work(number):
+        try:
+            for step in range(50):
+                guard = (f"guard-{number * 50 + step}", 3)
+                counts.append(add_then_count(any_cache, add=guard, count=("count", 70)))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(counts) == list(range(1, 401))
+
+
+def test_two_first_counts_at_once_are_both_counted(monkeypatch):
+    store = LocMemCache("add-then-count-race", {})
+    add = store.add
+
+    def another_first_count(key, value, timeout):
+        # Another request starts the count between this one's incr and add.
+        if key == "count":
+            add(key, value, timeout)
+        return add(key, value, timeout)
+
+    monkeypatch.setattr(store, "add", another_first_count)
+
+    assert add_then_count(store, add=("guard", 3), count=("count", 70)) == 2

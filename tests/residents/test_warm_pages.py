@@ -5,6 +5,7 @@ and every change is seen at once."""
 import re
 
 import pytest
+import redis
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.db import connection as db
@@ -96,6 +97,32 @@ def test_a_tap_reads_nothing_but_writes_its_history(bmx_sandbox, rosa_client):
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     # The attempt before the release (pending) and its outcome after it.
     assert statements == ["INSERT", "UPDATE"]
+
+
+def test_a_tap_asks_redis_once_for_its_cooldown_and_budget(
+    bmx_sandbox, rosa_client, monkeypatch, settings
+):
+    if not settings.REDIS_URL:
+        pytest.skip("runs where REDIS_URL names the cache, as in CI's PostgreSQL + Redis run")
+    world = bmx_sandbox.world
+    assert rosa_client.get(doors_url(world.rosa_harbor)).status_code == 200
+    commands = []
+    original = redis.Redis.execute_command
+
+    def recorded(self, *args, **options):
+        # The app's own; the sandbox keeps its call counts in the same Redis.
+        if b":sandbox:" not in str(args[1:3]).encode():
+            commands.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", recorded)
+    response = rosa_client.post(unlock_url(world.rosa_harbor, world.harbor_front_door), **HTMX)
+
+    assert "Opened at" in response.content.decode()
+    # The session, the user, the connection and the listing; the cooldown and the minute's
+    # budget together; then the door state's new edition, the "opened" answer for a second
+    # tap, and the doorbell's ringing calls.
+    assert commands == ["GET", "GET", "GET", "GET", "EVALSHA", "DEL", "SET", "GET"]
 
 
 def test_cached_cards_carry_the_requests_own_csrf_token(bmx_sandbox, client, connected_resident):
