@@ -1,14 +1,17 @@
-"""Django's Redis cache, with one Redis client per connection pool instead of one per call,
-and ``add_then_count``: a guard and a counter in one round trip.
+"""Django's Redis cache, with one Redis client and connection pool per server for the whole
+process, and ``add_then_count``: a guard and a counter in one round trip.
 
 Django's ``RedisCacheClient`` builds a new ``redis.Redis`` for every cache operation; building
 one copies the library's table of response callbacks, which costs about as much as a round
-trip to a local Redis. A client only holds its pool, and a pool is safe to share between
-threads, so each pool's client is built once.
+trip to a local Redis. And Django keeps a cache backend per thread, each with pools of its
+own: the threads a page starts to ask its upstreams at once would each open new connections
+to Redis (a connect and a handshake each) and leave them behind. A client only holds its
+pool, and a pool is safe to share between threads, so both are built once per process.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.cache.backends.base import BaseCache
@@ -49,18 +52,29 @@ def add_then_count(store: BaseCache, *, add: tuple[str, int], count: tuple[str, 
         return 1 if store.add(count_key, 1, timeout=count_seconds) else store.incr(count_key)
 
 
+# The process's clients, by server and pool options.
+_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
 class SharedClientRedisCacheClient(RedisCacheClient):
+    # _servers, _pool_options, _pool_class and _client are Django's own, left out of its
+    # type stubs.
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        options = repr(sorted(self._pool_options.items()))  # type: ignore[attr-defined]
+        self._shared = [(server, options) for server in self._servers]  # type: ignore[attr-defined]
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        # Both are Django's own, left out of its type stubs.
-        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
-        client = self._clients.get(id(pool))
+        shared = self._shared[self._get_connection_pool_index(write)]  # type: ignore[attr-defined]
+        client = _CLIENTS.get(shared)
         if client is None:
-            build = self._client  # type: ignore[attr-defined]
-            client = self._clients[id(pool)] = build(connection_pool=pool)
+            with _CLIENTS_LOCK:
+                client = _CLIENTS.get(shared)
+                if client is None:
+                    pool = self._pool_class.from_url(shared[0], **self._pool_options)  # type: ignore[attr-defined]
+                    client = _CLIENTS[shared] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 

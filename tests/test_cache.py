@@ -10,15 +10,18 @@ import time_machine
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 
+import config.cache
 from config.cache import SharedClientRedisCache, add_then_count
 
 KEYS = ["answer", "other", *(f"key-{number}" for number in range(8))]
 
 
 @pytest.fixture
-def redis_cache():
+def redis_cache(monkeypatch):
     if not settings.REDIS_URL:
         pytest.skip("runs where REDIS_URL names the cache, as in CI's PostgreSQL + Redis run")
+    # None of the process's clients yet.
+    monkeypatch.setattr(config.cache, "_CLIENTS", {})
     cache = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "foyer-cache-test"})
     yield cache
     cache.delete_many(KEYS)
@@ -38,6 +41,41 @@ def test_one_client_serves_every_call(redis_cache, monkeypatch):
     assert redis_cache.add("other", 1) is True
     assert redis_cache.incr("other") == 2
     assert len(built) == 1
+
+
+def test_each_threads_own_backend_shares_the_process_client(redis_cache, monkeypatch):
+    built = []
+    original = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    pools, errors = [], []
+
+    def work(number):
+        # As Django does: a backend of the thread's own.
+        try:
+            store = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "foyer-cache-test"})
+            store.set(f"key-{number}", number)
+            pools.append(store._cache.get_client().connection_pool)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    redis_cache.set("answer", 1)
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(built) == 1
+    assert {id(pool) for pool in pools} == {id(redis_cache._cache.get_client().connection_pool)}
+    # A backend with other options has a client of its own.
+    SharedClientRedisCache(settings.REDIS_URL, {"OPTIONS": {"socket_timeout": 3}}).get("answer")
+    assert len(built) == 2
 
 
 def test_threads_share_the_client(redis_cache):
