@@ -619,9 +619,11 @@ class BuiltPiece:
     stamp: str
 
 
-def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece | None]:
+def _pieces(
+    pieces: list[Piece], topology: Fetched[Topology], answered: Answers
+) -> list[BuiltPiece | None]:
     """Each piece, built once per set of answers and shared through the cache; None for a
-    lazy piece not built yet.
+    lazy piece not built yet. ``answered`` holds answers this request already has.
 
     A piece is kept for as long as the first of its answers is, and only when every one is
     fresh: Butlr's next answer makes a new piece, and figures kept through a failure are
@@ -638,7 +640,7 @@ def _pieces(pieces: list[Piece], topology: Fetched[Topology]) -> list[BuiltPiece
         piece for piece, key in zip(pieces, keys, strict=True) if key not in kept and not piece.lazy
     ]
     # Every question of every piece not kept at once: one round trip to Butlr.
-    answers = _answers(ask for piece in missing for ask in piece.asks)
+    answers = _answers((ask for piece in missing for ask in piece.asks), answered)
     now = timezone.now()
     built: list[BuiltPiece | None] = []
     for piece, key in zip(pieces, keys, strict=True):
@@ -891,8 +893,10 @@ def dashboard_get(
     )
     # Without the topology cached, the figures are asked for along with it, as the last
     # recorded topology places them; whatever it placed otherwise is asked for below.
+    answered: Answers = {}
     topology = topology_fetch(
-        along=lambda recorded: plan_of(Fetched(value=recorded, as_of=None)).asks()
+        along=lambda recorded: plan_of(Fetched(value=recorded, as_of=None)).asks(),
+        answered=answered,
     )
     plan = plan_of(topology)
     building, floor, room, zone = plan.building, plan.floor, plan.room, plan.zone
@@ -909,7 +913,7 @@ def dashboard_get(
             freshness=Freshness.of([topology]),
             topology_as_of=topology.as_of,
         )
-    results = _pieces(list(plan.pieces), topology)
+    results = _pieces(list(plan.pieces), topology, answered)
     built = {
         piece.name: result
         for piece, result in zip(plan.pieces, results, strict=True)
@@ -1043,10 +1047,14 @@ def _rows(fetched: Fetched[list[ReportingRow]]) -> list[ReportingRow]:
     return fetched.value or []
 
 
-def _answers(asks: Iterable[Ask | None]) -> Answers:
-    """Butlr's answers to the asks (those that are not None), asked all at once."""
-    wanted = [ask for ask in asks if ask is not None]
-    return dict(zip(wanted, fetch_all(wanted), strict=True))
+def _answers(asks: Iterable[Ask | None], answered: Answers | None = None) -> Answers:
+    """Butlr's answers to the asks (those that are not None), asked all at once; those in
+    ``answered`` are taken from there."""
+    answered = answered or {}
+    wanted = [ask for ask in dict.fromkeys(asks) if ask is not None]
+    missing = [ask for ask in wanted if ask not in answered]
+    fetched = dict(zip(missing, fetch_all(missing), strict=True))
+    return {ask: answered[ask] if ask in answered else fetched[ask] for ask in wanted}
 
 
 def _current(

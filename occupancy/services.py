@@ -128,13 +128,16 @@ def detections_ask(*, query: DetectionsQuery, slot: str) -> Ask:
 
 
 def topology_fetch(
-    *, along: Callable[[Topology], Sequence[Ask]] | None = None
+    *,
+    along: Callable[[Topology], Sequence[Ask]] | None = None,
+    answered: dict[Ask, Fetched[Any]] | None = None,
 ) -> Fetched[Topology]:
     """The topology, cached for minutes.
 
     When the cache has none, the asks ``along`` makes of the last recorded topology go out
     together with the topology's own call: a page that needs the topology to know what to
-    ask pays one round trip to Butlr, not two, whenever the buildings are as recorded.
+    ask pays one round trip to Butlr, not two, whenever the buildings are as recorded. Their
+    answers go into ``answered``, so that the page need not read them back from the cache.
     Every complete topology received is recorded.
     """
     ask = topology_ask()
@@ -147,7 +150,9 @@ def topology_fetch(
     if along and recorded and not cache.get(OUTAGE_KEY):
         # Only what must be asked: their answers are for later, not to be read twice.
         extra = [item for item in along(recorded) if not cache.has_key(item.key)]
-    fetched = fetch_all([ask, *extra])[0]
+    fetched, *extra_answers = fetch_all([ask, *extra])
+    if answered is not None:
+        answered.update(zip(extra, extra_answers, strict=True))
     topology, as_of = fetched.value, fetched.as_of
     if topology is None or topology.partial or fetched.problem or as_of is None:
         return fetched

@@ -194,6 +194,29 @@ def test_with_nothing_cached_the_figures_are_asked_for_along_with_the_topology(
     assert _board_figures(response) == _board_figures(first)
 
 
+def test_figures_asked_for_along_with_the_topology_are_not_read_back_from_the_cache(
+    manager_client, fake_butlr, monkeypatch
+):
+    read = []
+    get = cache.get
+
+    def spy(key, *args, **kwargs):
+        read.append(key)
+        return get(key, *args, **kwargs)
+
+    with time_machine.travel(MOMENT, tick=False):
+        manager_client.get(URL)
+        cache.clear()
+        monkeypatch.setattr(cache, "get", spy)
+        response = manager_client.get(URL)
+
+    assert response.status_code == 200
+    answers = [key for key in read if key.startswith(("occupancy:reporting:", "occupancy:detec"))]
+    assert len(answers) > 5
+    # Each looked for once, before it was asked for; its answer is then at hand.
+    assert len(answers) == len(set(answers))
+
+
 def test_figures_placed_otherwise_than_recorded_are_asked_for_once_the_topology_is_in(
     manager_client, fake_butlr
 ):
