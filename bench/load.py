@@ -622,9 +622,17 @@ def run(plan: dict) -> dict:
     before = sandbox.calls()
     cold_dashboards = plan["cold_dashboards"] if plan.get("app_cache") else 0
     _say(f"cold dashboard: {cold_dashboards} loads, each with the occupancy cache emptied")
+    app_cpu, sandbox_cpu = _cpu_seconds(plan["app_pid"]), _cpu_seconds(plan["sandbox_pid"])
     if cold_dashboards:
         dashboards_once("dashboard_cold", cold_dashboards, plan["app_cache"])
     dashboards["cold_calls"] = _delta(sandbox.calls(), before)
+    loaded = len(recorder.timings["dashboard_cold"])
+    cpu["app_ms_per_cold_dashboard"] = _per_request_ms(
+        app_cpu, _cpu_seconds(plan["app_pid"]), loaded
+    )
+    cpu["sandbox_ms_per_cold_dashboard"] = _per_request_ms(
+        sandbox_cpu, _cpu_seconds(plan["sandbox_pid"]), loaded
+    )
 
     before = sandbox.calls()
     _say(f"warm dashboard: one manager, back to back, for {plan['dashboard_seconds']} s")

@@ -187,6 +187,8 @@ def _cpu(raw: Mapping) -> dict:
         "app_healthz": cpu.get("app_ms_per_healthz"),
         "app_warm_dashboard": cpu.get("app_ms_per_dashboard"),
         "sandbox_upstream_call": cpu.get("sandbox_ms_per_call"),
+        "app_cold_dashboard": cpu.get("app_ms_per_cold_dashboard"),
+        "sandbox_cold_dashboard": cpu.get("sandbox_ms_per_cold_dashboard"),
     }
 
 
@@ -466,6 +468,8 @@ COUNTS = (
     ("app CPU per GET /healthz, ms", "cpu_ms_per_request.app_healthz"),
     ("app CPU per warm dashboard, ms", "cpu_ms_per_request.app_warm_dashboard"),
     ("sandbox CPU per upstream call, ms", "cpu_ms_per_request.sandbox_upstream_call"),
+    ("app CPU per cold dashboard, ms", "cpu_ms_per_request.app_cold_dashboard"),
+    ("sandbox CPU per cold dashboard, ms", "cpu_ms_per_request.sandbox_cold_dashboard"),
     ("Butlr calls per cold dashboard", "dashboard_cold_butlr_calls"),
     ("Butlr calls while one manager loads warm dashboards", "dashboard_warm_butlr_calls"),
     ("managers, few: how many", "managers.few.managers"),

@@ -99,6 +99,8 @@ def _raw(**changes):
             "app_ms_per_healthz": 1.5,
             "app_ms_per_dashboard": 8.0,
             "sandbox_ms_per_call": 7.5,
+            "app_ms_per_cold_dashboard": 40.0,
+            "sandbox_ms_per_cold_dashboard": 30.0,
         },
         "dashboards": {
             "cold_ms": [90.0, 100.0, 110.0],
@@ -229,6 +231,8 @@ def test_new_figures():
         "app_healthz": 1.5,
         "app_warm_dashboard": 8.0,
         "sandbox_upstream_call": 7.5,
+        "app_cold_dashboard": 40.0,
+        "sandbox_cold_dashboard": 30.0,
     }
     assert results["warm_doors_vs_bare_django_cpu"] == 2.0
     assert results["dashboard_cold_ms"] == {"p50": 100.0, "p95": 109.0}
