@@ -43,6 +43,12 @@ def add_then_count(store: BaseCache, *, add: tuple[str, int], count: tuple[str, 
     # Asked by name: django.core.cache.cache is a proxy to the backend, not an instance of it.
     if own := getattr(store, "add_then_count", None):
         return own(add=add, count=count)
+    return _add_then_count_each(store, add=add, count=count)
+
+
+def _add_then_count_each(
+    store: BaseCache, *, add: tuple[str, int], count: tuple[str, int]
+) -> int | None:
     (add_key, add_seconds), (count_key, count_seconds) = add, count
     if not store.add(add_key, 1, timeout=add_seconds):
         return None
@@ -113,7 +119,11 @@ class SharedClientRedisCache(RedisCache):
 
     def add_then_count(self, *, add: tuple[str, int], count: tuple[str, int]) -> int | None:
         (add_key, add_seconds), (count_key, count_seconds) = add, count
+        seconds = [self.get_backend_timeout(add_seconds), self.get_backend_timeout(count_seconds)]
+        if not all(seconds):
+            # Under a second, or none: Django's own add() and incr() know what that means.
+            return _add_then_count_each(self, add=add, count=count)
         keys = [self.make_and_validate_key(add_key), self.make_and_validate_key(count_key)]
         client = self._cache.get_client(keys[0], write=True)  # type: ignore[attr-defined]
         script = client.register_script(_ADD_THEN_COUNT)
-        return script(keys=keys, args=[add_seconds, count_seconds])
+        return script(keys=keys, args=seconds)

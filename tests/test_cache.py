@@ -135,6 +135,13 @@ def test_a_guard_taken_counts_once_and_a_guard_held_counts_nothing(any_cache):
     assert any_cache.incr("count") == 3
 
 
+def test_on_redis_a_guard_of_under_a_second_is_not_kept(redis_cache):
+    redis_cache.delete_many(["guard", "count"])
+    assert add_then_count(redis_cache, add=("guard", 0.001), count=("count", 70)) == 1
+    assert add_then_count(redis_cache, add=("guard", 0.001), count=("count", 70)) == 2
+    redis_cache.delete_many(["guard", "count"])
+
+
 def test_both_keys_expire_after_their_own_seconds(any_cache):
     if isinstance(any_cache, LocMemCache):
         now = time.time()
