@@ -27,7 +27,9 @@ def redis_cache(monkeypatch):
     cache.delete_many(KEYS)
 
 
-def test_one_client_serves_every_call(redis_cache, monkeypatch):
+@pytest.fixture
+def built(monkeypatch):
+    """Every redis.Redis client built from now on."""
     built = []
     original = redis.Redis.__init__
 
@@ -36,6 +38,28 @@ def test_one_client_serves_every_call(redis_cache, monkeypatch):
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(redis.Redis, "__init__", counting)
+    return built
+
+
+def _in_eight_threads(work) -> list[Exception]:
+    """Runs ``work(number)`` in 8 threads at once; what they raised."""
+    errors = []
+
+    def guarded(number):
+        try:
+            work(number)
+        except Exception as error:  # returned to the test, which asserts there is none
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_one_client_serves_every_call(redis_cache, built):
     redis_cache.set("answer", {"doors": 3})
     assert redis_cache.get("answer") == {"doors": 3}
     assert redis_cache.add("other", 1) is True
@@ -43,34 +67,17 @@ def test_one_client_serves_every_call(redis_cache, monkeypatch):
     assert len(built) == 1
 
 
-def test_each_threads_own_backend_shares_the_process_client(redis_cache, monkeypatch):
-    built = []
-    original = redis.Redis.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "__init__", counting)
-    pools, errors = [], []
+def test_each_threads_own_backend_shares_the_process_client(redis_cache, built):
+    pools = []
 
     def work(number):
         # As Django does: a backend of the thread's own.
-        try:
-            store = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "foyer-cache-test"})
-            store.set(f"key-{number}", number)
-            pools.append(store._cache.get_client().connection_pool)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
+        store = SharedClientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "foyer-cache-test"})
+        store.set(f"key-{number}", number)
+        pools.append(store._cache.get_client().connection_pool)
 
     redis_cache.set("answer", 1)
-    threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert _in_eight_threads(work) == []
     assert len(built) == 1
     assert {id(pool) for pool in pools} == {id(redis_cache._cache.get_client().connection_pool)}
     # A backend with other options has a client of its own.
@@ -79,22 +86,12 @@ def test_each_threads_own_backend_shares_the_process_client(redis_cache, monkeyp
 
 
 def test_threads_share_the_client(redis_cache):
-    errors = []
-
     def work(number):
-        try:
-            for step in range(50):
-                redis_cache.set(f"key-{number}", step)
-                assert redis_cache.get(f"key-{number}") == step
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
+        for step in range(50):
+            redis_cache.set(f"key-{number}", step)
+            assert redis_cache.get(f"key-{number}") == step
 
-    threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _in_eight_threads(work) == []
     assert redis_cache.get_many([f"key-{number}" for number in range(8)]) == {
         f"key-{number}": 49 for number in range(8)
     }
@@ -154,22 +151,14 @@ def test_both_keys_expire_after_their_own_seconds(any_cache):
 
 
 def test_counts_at_once_are_each_counted(any_cache):
-    counts, errors = [], []
+    counts = []
 
     def work(number):
-        try:
-            for step in range(50):
-                guard = (f"guard-{number * 50 + step}", 3)
-                counts.append(add_then_count(any_cache, add=guard, count=("count", 70)))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
+        for step in range(50):
+            guard = (f"guard-{number * 50 + step}", 3)
+            counts.append(add_then_count(any_cache, add=guard, count=("count", 70)))
 
-    threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _in_eight_threads(work) == []
     assert sorted(counts) == list(range(1, 401))
 
 

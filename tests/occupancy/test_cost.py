@@ -198,16 +198,11 @@ def test_figures_asked_for_along_with_the_topology_are_not_read_back_from_the_ca
     manager_client, fake_butlr, monkeypatch
 ):
     read = []
-    get = cache.get
-
-    def spy(key, *args, **kwargs):
-        read.append(key)
-        return get(key, *args, **kwargs)
 
     with time_machine.travel(MOMENT, tick=False):
         manager_client.get(URL)
         cache.clear()
-        monkeypatch.setattr(cache, "get", spy)
+        _reads_recorded(monkeypatch, read)
         response = manager_client.get(URL)
 
     assert response.status_code == 200
@@ -266,6 +261,17 @@ def test_while_butlr_is_paused_a_dashboard_reads_each_last_good_answer_once(
     assert len(read) == len(set(read))
 
 
+def _reads_recorded(monkeypatch, read: list[str]) -> None:
+    """From now on, every key the cache is asked for is appended to ``read``."""
+    get = cache.get
+
+    def spy(key, *args, **kwargs):
+        read.append(key)
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", spy)
+
+
 def _board_figures(response):
     board = response.context["board"]
     return (board.floor.id, board.floors, board.rooms, board.summary, board.chart, board.heatmap)
@@ -275,18 +281,13 @@ def test_when_only_the_topology_expired_each_kept_answer_is_read_once(
     manager_client, fake_butlr, monkeypatch
 ):
     read = []
-    get = cache.get
-
-    def spy(key, *args, **kwargs):
-        read.append(key)
-        return get(key, *args, **kwargs)
 
     with time_machine.travel(MOMENT, tick=False) as clock:
         manager_client.get(URL)
         cache.delete("occupancy:topology")
         clock.shift(timedelta(seconds=1))
         asked = _butlr_calls(fake_butlr)
-        monkeypatch.setattr(cache, "get", spy)
+        _reads_recorded(monkeypatch, read)
         response = manager_client.get(URL)
 
     answers = [key for key in read if key.startswith(("occupancy:reporting:", "occupancy:detec"))]
