@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from occupancy.butlr.errors import BadResponse
 
@@ -36,6 +36,7 @@ WINDOW_FUNCTIONS = frozenset({"mean", "max", "min", "sum", "first", "last", "med
 STAT_KEYS = ("sum", "min", "max", "count", "mean", "median", "stddev", "first", "last")
 # What a statistic may be, exactly: JSON's numbers, or null.
 _NUMBER_TYPES = (int, float, type(None))
+_NUMBER_TYPE_SET = frozenset(_NUMBER_TYPES)
 # Names Butlr uses for the fields of its measurements.
 # Butlr's guidance: a figure with more than this share of readings missing is unreliable.
 UNRELIABLE_ABOVE = 0.30
@@ -123,12 +124,15 @@ class ReportingQuery:
         return body
 
 
-@dataclass(frozen=True)
-class Stats:
+class Stats(NamedTuple):
+    """A group's statistics over its windowed values; None where Butlr gave none. A tuple:
+    answers of thousands of rows are parsed, cached and read back."""
+
     sum: float | None = None
     min: float | None = None
     max: float | None = None
-    count: float | None = None
+    # Butlr's name for it, over tuple.count(), which a Stats never needs.
+    count: float | None = None  # type: ignore[assignment]
     mean: float | None = None
     median: float | None = None
     stddev: float | None = None
@@ -139,40 +143,40 @@ class Stats:
     def of_value(cls, value: float | None) -> Stats:
         if value is None:
             return cls(count=0)
-        return cls(
-            sum=value,
-            min=value,
-            max=value,
-            count=1,
-            mean=value,
-            median=value,
-            stddev=0.0,
-            first=value,
-            last=value,
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Its figures alone, in field order: answers of thousands of rows are cached.
-        figures = (self.sum, self.min, self.max, self.count, self.mean, self.median)
-        return (Stats, (*figures, self.stddev, self.first, self.last))
+        return cls(value, value, value, 1, value, value, 0.0, value, value)
 
 
-@dataclass(frozen=True)
 class ReportingRow:
     """One group of the answer: the keys that identify it (time, space_id, room_id, field...)
-    and the statistics over its windowed values."""
+    and the statistics over its windowed values.
+
+    Not a dataclass: a frozen one's ``__init__`` costs several times more, and answers hold
+    thousands of rows.
+    """
+
+    __slots__ = ("data_incomplete", "keys", "null_percentage", "stats", "time")
 
     keys: dict[str, str]
     stats: Stats
-    data_incomplete: bool = False
+    data_incomplete: bool
     # The share of readings missing from the group (0 to 1), when Butlr says.
-    null_percentage: float | None = None
+    null_percentage: float | None
     # The group's window start, read once from its "time" key.
-    time: datetime | None = field(init=False, compare=False, repr=False)
+    time: datetime | None
 
-    def __post_init__(self):
-        value = self.keys.get("time")
-        object.__setattr__(self, "time", _parse_time(value) if value is not None else None)
+    def __init__(
+        self,
+        keys: dict[str, str],
+        stats: Stats,
+        data_incomplete: bool = False,
+        null_percentage: float | None = None,
+    ):
+        self.keys = keys
+        self.stats = stats
+        self.data_incomplete = data_incomplete
+        self.null_percentage = null_percentage
+        value = keys.get("time")
+        self.time = _parse_time(value) if value is not None else None
 
     @property
     def unreliable(self) -> bool:
@@ -185,10 +189,32 @@ class ReportingRow:
     def get(self, key: str) -> str | None:
         return self.keys.get(key)
 
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.keys, self.stats, self.data_incomplete, self.null_percentage)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReportingRow):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ReportingRow(keys={self.keys!r}, stats={self.stats!r}, "
+            f"data_incomplete={self.data_incomplete!r}, null_percentage={self.null_percentage!r})"
+        )
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # Its fields alone (the time is read again from its key, faster than unpickled):
-        # answers of thousands of rows are cached.
-        return (ReportingRow, (self.keys, self.stats, self.data_incomplete, self.null_percentage))
+        # Its fields alone, the figures flat (the time is read again from its key, faster
+        # than unpickled): answers of thousands of rows are cached.
+        return (_row, (self.keys, self.data_incomplete, self.null_percentage, *self.stats))
+
+
+def _row(
+    keys: dict[str, str], data_incomplete: bool, null_percentage: float | None, *figures: Any
+) -> ReportingRow:
+    return ReportingRow(keys, Stats._make(figures), data_incomplete, null_percentage)
 
 
 def reporting_parse(payload: Any, *, group_by: tuple[str, ...] = ()) -> list[ReportingRow]:
@@ -273,18 +299,16 @@ def _number(value: Any) -> float | None:
 
 
 def _leaf_row(keys: dict[str, str], leaf: dict) -> ReportingRow:
-    values = [leaf.get(key) for key in STAT_KEYS]
+    values = list(map(leaf.get, STAT_KEYS))
     # Exact types: a bool (an int to isinstance) is no figure. Answers hold thousands of
-    # leaves, so the check is one pass over plain types.
-    for value in values:
-        if type(value) not in _NUMBER_TYPES:
-            raise BadResponse("Butlr's reporting data has a value that is not a number")
-    stats = Stats(*values)
+    # leaves, so the check runs in C, over the values' types.
+    if not _NUMBER_TYPE_SET.issuperset(map(type, values)):
+        raise BadResponse("Butlr's reporting data has a value that is not a number")
     return ReportingRow(
-        keys=keys,
-        stats=stats,
-        data_incomplete=bool(leaf.get("data_incomplete")),
-        null_percentage=_share(leaf.get("null_percentage")),
+        keys,
+        Stats._make(values),
+        bool(leaf.get("data_incomplete")),
+        _share(leaf.get("null_percentage")),
     )
 
 

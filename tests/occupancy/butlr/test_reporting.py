@@ -272,6 +272,7 @@ def test_rows_survive_the_cache_whole():
     kept = pickle.loads(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
 
     assert kept == rows
+    assert kept[0] != kept[1]
     assert [row.time for row in kept] == [row.time for row in rows]
     assert kept[0].time == datetime(2026, 11, 23, 15, tzinfo=UTC)
     assert (kept[0].stats.mean, kept[0].stats.median, kept[0].unreliable) == (2.5, None, False)
