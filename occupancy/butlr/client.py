@@ -8,6 +8,7 @@ import time
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 import requests
 from django.conf import settings
 from django.core.cache import cache
@@ -349,7 +350,9 @@ def _call(post, path: str, body: dict[str, Any], headers: dict[str, str]) -> req
 
 
 def _json(response: requests.Response, path: str) -> Any:
+    # orjson: a reporting answer runs to megabytes, which it reads several times faster
+    # than the standard library (and it refuses NaN, which is not JSON).
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise BadResponse(f"Butlr's answer to {path} is not JSON") from None

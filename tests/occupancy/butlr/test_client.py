@@ -250,6 +250,16 @@ def test_a_body_that_is_not_json_is_a_bad_response(butlr_api):
         ButlrClient().reporting(QUERY)
 
 
+@pytest.mark.parametrize("figure", ["NaN", "Infinity"])
+def test_a_figure_json_has_no_word_for_is_a_bad_response(butlr_api, figure):
+    # Python's own json module would read these as floats, and a chart would draw them.
+    body = '{"data": {"space_1": {"occupancy": {"mean": ' + figure + ', "count": 1}}}}'
+    butlr_api.post(REPORTING, body=body, content_type="application/json")
+
+    with pytest.raises(BadResponse, match="not JSON"):
+        ButlrClient().reporting(QUERY)
+
+
 def test_graphql_errors_are_bad_responses(butlr_api):
     butlr_api.post(GRAPHQL, json={"errors": [{"message": "Cannot query field 'x'"}]})
 
