@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from occupancy.selectors import SpaceCard, dashboard_get, day_start, summary_of, window_floor
+from occupancy.selectors import (
+    RANGES,
+    Chart,
+    ChartSeries,
+    SpaceCard,
+    dashboard_get,
+    day_start,
+    summary_of,
+    window_floor,
+)
 from tests.occupancy.conftest import FLOOR_1
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +173,20 @@ def test_an_empty_building_has_no_busiest_space_and_no_peak():
 
     assert (summary.people, summary.utilization) == (0, None)
     assert (summary.busiest_floor, summary.busiest_room, summary.peak) == (None, None, None)
+
+
+def test_a_chart_tables_cells_are_its_numbers_and_anything_else_is_escaped():
+    moment = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    series = ChartSeries(id="s", label="S", mean=(1.5, None), max=(3, "<b>"))  # type: ignore[arg-type]
+    chart = Chart(
+        space_name="Floor",
+        range=RANGES["24h"],
+        timezone="UTC",
+        times=(moment, moment),
+        series=(series,),
+    )
+
+    assert chart.table() == [
+        (moment, "<td>1.5</td><td>3</td>"),
+        (moment, "<td>\u2013</td><td>&lt;b&gt;</td>"),
+    ]
