@@ -148,8 +148,8 @@ def topology_fetch(
     recorded = _recorded(record) if record else None
     extra: Sequence[Ask] = ()
     if along and recorded and not cache.get(OUTAGE_KEY):
-        # Only what must be asked: their answers are for later, not to be read twice.
-        extra = [item for item in along(recorded) if not cache.has_key(item.key)]
+        # Those already kept are read with the rest, once: their answers are for later.
+        extra = along(recorded)
     fetched, *extra_answers = fetch_all([ask, *extra])
     if answered is not None:
         answered.update(zip(extra, extra_answers, strict=True))
@@ -185,32 +185,34 @@ def detections_fetch(*, query: DetectionsQuery, slot: str) -> Fetched[list[Detec
 def fetch_all(asks: Sequence[Ask]) -> list[Fetched[Any]]:
     """The answers to ``asks``, in order: from the cache, or from Butlr all at once.
 
-    Whether Butlr is paused is decided for every ask before any call goes out, so a call
-    that fails (and pauses Butlr) does not take the answers of the others with it.
+    What the cache holds for them (answers, pauses) is read in one round trip. Whether
+    Butlr is paused is decided for every ask before any call goes out, so a call that fails
+    (and pauses Butlr) does not take the answers of the others with it.
     """
+    unique = list(dict.fromkeys(asks))
+    kept = cache.get_many(
+        [OUTAGE_KEY, *(ask.key for ask in unique), *(f"{ask.key}:failed" for ask in unique)]
+    )
     answers: dict[Ask, Fetched[Any]] = {}
-    calls: list[Ask] = []
-    awaited: list[Ask] = []
-    wait = settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT
-    for ask in dict.fromkeys(asks):
-        fetched = cache.get(ask.key)
-        if fetched is not None:
+    missing: list[Ask] = []
+    for ask in unique:
+        if (fetched := kept.get(ask.key)) is not None:
             answers[ask] = fetched
-            continue
-        paused = cache.get(OUTAGE_KEY) or cache.get(f"{ask.key}:failed")
-        if paused:
+        elif paused := kept.get(OUTAGE_KEY) or kept.get(f"{ask.key}:failed"):
             answers[ask] = _last_good(ask.last_good_key, paused)
-        # One caller asks Butlr; the others wait for its answer instead of asking again.
-        elif cache.add(
-            f"{ask.key}:lock", True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1
-        ):
-            calls.append(ask)
         else:
-            awaited.append(ask)
-    answers |= zip(calls, _at_once([partial(_call, ask) for ask in calls]), strict=True)
-    for ask in awaited:
-        answers[ask] = _answer_awaited(ask.key, ask.last_good_key, wait)
+            missing.append(ask)
+    answers |= zip(missing, _at_once([partial(_asked, ask) for ask in missing]), strict=True)
     return [answers[ask] for ask in asks]
+
+
+def _asked(ask: Ask) -> Fetched[Any]:
+    """Butlr's answer to ``ask``: one caller asks Butlr, the others wait for its answer
+    instead of asking again."""
+    wait = settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT
+    if cache.add(f"{ask.key}:lock", True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1):
+        return _call(ask)
+    return _answer_awaited(ask.key, ask.last_good_key, wait)
 
 
 def _at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
