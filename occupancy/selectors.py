@@ -325,8 +325,8 @@ class Chart:
 
     def table(self) -> list[tuple[datetime, SafeString]]:
         """The rows as the page's table shows them, each row's cells as HTML: plain numbers,
-        as in the CSV, and a dash for no figure. Thousands of cells through the template
-        cost more than the rest of a first page."""
+        as in the CSV, and a dash for no figure (thousands of cells through the template
+        cost more than the rest of a first page)."""
         return [
             (
                 moment,

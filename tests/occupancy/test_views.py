@@ -192,6 +192,19 @@ def test_the_csv_holds_the_charts_numbers(manager_client, fake_butlr):
         assert [float(value) if value else None for value in row[1:]] == expected
 
 
+def test_a_chart_without_figures_says_so_in_its_table(manager_client, fake_butlr):
+    fake_butlr.mock.remove(responses.POST, f"{BUTLR}/api/v3/reporting")
+    fake_butlr.mock.post(f"{BUTLR}/api/v3/reporting", json={"data": {}})
+    with time_machine.travel(MOMENT, tick=False):
+        page = manager_client.get(URL + f"?floor={FLOOR_2}&range=24h")
+
+    html = page.content.decode()
+    body = re.search(r'<details class="chart-table">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    assert re.findall(r"<tr>.*?</tr>", body) == [
+        '<tr><td colspan="5">No figures for this range yet.</td></tr>'
+    ]
+
+
 def test_the_charts_table_shows_the_csvs_numbers_and_a_dash_for_none(manager_client, fake_butlr):
     answer = fake_butlr.reporting
 
