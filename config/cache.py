@@ -1,5 +1,6 @@
 """Django's Redis cache, with one Redis client and connection pool per server for the whole
-process, and ``add_then_count``: a guard and a counter in one round trip.
+process; ``add_then_count``, a guard and a counter in one round trip; and ``set_each``, one
+value under several keys, serialized once.
 
 Django's ``RedisCacheClient`` builds a new ``redis.Redis`` for every cache operation; building
 one copies the library's table of response callbacks, which costs about as much as a round
@@ -58,6 +59,19 @@ def _add_then_count_each(
         return 1 if store.add(count_key, 1, timeout=count_seconds) else store.incr(count_key)
 
 
+def set_each(store: BaseCache, value: Any, seconds: dict[str, int]) -> None:
+    """Keep ``value`` under each key of ``seconds``, for that key's seconds.
+
+    On Redis the value is serialized once and every key is sent in one round trip; on other
+    caches, Django's set() for each key.
+    """
+    if own := getattr(store, "set_each", None):
+        own(value, seconds)
+        return
+    for key, timeout in seconds.items():
+        store.set(key, value, timeout=timeout)
+
+
 # The process's clients, by server and pool options.
 _CLIENTS: dict[tuple[str, str], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -88,6 +102,20 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    def set_each(self, value: Any, seconds: dict[str, int]) -> None:
+        client = self._cache.get_client(write=True)  # type: ignore[attr-defined]
+        data = self._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+        pipeline = client.pipeline(transaction=False)
+        for key, timeout in seconds.items():
+            key = self.make_and_validate_key(key)
+            backend_timeout = self.get_backend_timeout(timeout)
+            if backend_timeout == 0:
+                # As Django's set(): no time to keep it is not keeping it.
+                pipeline.delete(key)
+            else:
+                pipeline.set(key, data, ex=backend_timeout)
+        pipeline.execute()
 
     def add_then_count(self, *, add: tuple[str, int], count: tuple[str, int]) -> int | None:
         (add_key, add_seconds), (count_key, count_seconds) = add, count

@@ -9,9 +9,10 @@ import redis
 import time_machine
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisSerializer
 
 import config.cache
-from config.cache import SharedClientRedisCache, add_then_count
+from config.cache import SharedClientRedisCache, add_then_count, set_each
 
 KEYS = ["answer", "other", *(f"key-{number}" for number in range(8))]
 
@@ -97,7 +98,15 @@ def test_threads_share_the_client(redis_cache):
     }
 
 
-COUNTED = ["guard", "guard-2", "count", *(f"guard-{number}" for number in range(400))]
+COUNTED = [
+    "guard",
+    "guard-2",
+    "count",
+    "answer",
+    "last-good",
+    "gone",
+    *(f"guard-{number}" for number in range(400)),
+]
 
 
 @pytest.fixture(params=["redis", "local memory"])
@@ -175,3 +184,42 @@ def test_two_first_counts_at_once_are_both_counted(monkeypatch):
     monkeypatch.setattr(store, "add", another_first_count)
 
     assert add_then_count(store, add=("guard", 3), count=("count", 70)) == 2
+
+
+def test_one_value_is_kept_under_each_key_for_its_own_seconds(any_cache):
+    value = {"rows": list(range(50))}
+    any_cache.set("gone", "stale")
+    if isinstance(any_cache, LocMemCache):
+        now = time.time()
+        with time_machine.travel(now, tick=False):
+            set_each(any_cache, value, {"answer": 60, "last-good": 3600, "gone": 0})
+            assert any_cache.get("answer") == any_cache.get("last-good") == value
+            assert any_cache.get("gone") is None
+        with time_machine.travel(now + 61, tick=False):
+            assert any_cache.get("answer") is None
+            assert any_cache.get("last-good") == value
+        return
+    set_each(any_cache, value, {"answer": 60, "last-good": 3600, "gone": 0})
+    assert any_cache.get("answer") == any_cache.get("last-good") == value
+    assert any_cache.get("gone") is None
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert 50 < client.ttl(any_cache.make_and_validate_key("answer")) <= 60
+    assert 3500 < client.ttl(any_cache.make_and_validate_key("last-good")) <= 3600
+
+
+def test_on_redis_the_value_is_serialized_once_and_sent_in_one_round_trip(redis_cache, monkeypatch):
+    serialized, sent = [], []
+    dumps = RedisSerializer.dumps
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        RedisSerializer, "dumps", lambda self, obj: serialized.append(obj) or dumps(self, obj)
+    )
+    monkeypatch.setattr(
+        redis.client.Pipeline, "execute", lambda self, **kw: sent.append(1) or execute(self, **kw)
+    )
+
+    set_each(redis_cache, {"rows": [1, 2]}, {"answer": 60, "other": 3600})
+
+    assert len(serialized) == 1
+    assert sent == [1]
+    assert redis_cache.get("other") == {"rows": [1, 2]}

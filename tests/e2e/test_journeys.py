@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 import occupancy.selectors
 import occupancy.services
+from config.cache import set_each
 from tests.e2e.conftest import Tab
 from tests.factories import recovery_code, totp_code
 from tests.residents.conftest import connection_create
@@ -35,9 +36,9 @@ OCCUPANCY = re.compile(r"^Occupancy")
 
 
 class KeyRecordingCache:
-    """The cache, noting each key set through it: the dashboard's short-lived answers and
-    what was built from them can then be dropped while its last good ones stay, on any
-    cache backend."""
+    """The cache, noting each key set through it (with ``set`` or ``set_each``): the
+    dashboard's short-lived answers and what was built from them can then be dropped while
+    its last good ones stay, on any cache backend."""
 
     def __init__(self, wrapped):
         self._wrapped = wrapped
@@ -46,6 +47,10 @@ class KeyRecordingCache:
     def set(self, key, *args, **kwargs):
         self.keys.add(key)
         return self._wrapped.set(key, *args, **kwargs)
+
+    def set_each(self, value, seconds):
+        self.keys.update(seconds)
+        return set_each(self._wrapped, value, seconds)
 
     def __getattr__(self, name):
         return getattr(self._wrapped, name)
