@@ -3,7 +3,7 @@ rows of the chart's table, which begin with one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django import template
@@ -29,8 +29,11 @@ def moment(value: datetime | None, always_day: bool = False) -> str:
     ``always_day`` is not set), its day and clock time otherwise."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    today = timezone.localdate()
+    return _written(value, timezone.get_current_timezone(), timezone.localdate(), always_day)
+
+
+def _written(value: datetime, zone: tzinfo, today: date, always_day: bool) -> str:
+    local = value.astimezone(zone) if timezone.is_aware(value) else value
     shape = DAY_AND_CLOCK if always_day or local.date() != today else CLOCK
     return date_format(local, shape)
 
@@ -38,9 +41,14 @@ def moment(value: datetime | None, always_day: bool = False) -> str:
 @register.simple_tag
 def chart_rows(chart: Chart, always_day: bool = False) -> SafeString:
     """The chart's table rows: each window's time, then its cells. Hundreds of rows through
-    the template's loop cost more than the rest of a first dashboard."""
+    the template's loop cost more than the rest of a first dashboard; the zone and today
+    are looked up once for them all."""
+    zone, today = timezone.get_current_timezone(), timezone.localdate()
     return format_html_join(
         "",
         '<tr><th scope="row"><time datetime="{}">{}</time></th>{}</tr>',
-        ((when.isoformat(), moment(when, always_day), cells) for when, cells in chart.table()),
+        (
+            (when.isoformat(), _written(when, zone, today, always_day), cells)
+            for when, cells in chart.table()
+        ),
     )
