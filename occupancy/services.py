@@ -191,16 +191,12 @@ def fetch_all(asks: Sequence[Ask]) -> list[Fetched[Any]]:
     (and pauses Butlr) does not take the answers of the others with it.
     """
     unique = list(dict.fromkeys(asks))
-    kept = cache.get_many(
-        [OUTAGE_KEY, *(ask.key for ask in unique), *(f"{ask.key}:failed" for ask in unique)]
-    )
+    kept = cache.get_many([OUTAGE_KEY, *(key for ask in unique for key in _kept_keys(ask))])
     answers: dict[Ask, Fetched[Any]] = {}
     missing: list[Ask] = []
     for ask in unique:
-        if (fetched := kept.get(ask.key)) is not None:
+        if (fetched := _from_kept(ask, kept)) is not None:
             answers[ask] = fetched
-        elif paused := kept.get(OUTAGE_KEY) or kept.get(f"{ask.key}:failed"):
-            answers[ask] = _last_good(ask.last_good_key, paused)
         else:
             missing.append(ask)
     answers |= zip(missing, _at_once([partial(_asked, ask) for ask in missing]), strict=True)
@@ -211,9 +207,31 @@ def _asked(ask: Ask) -> Fetched[Any]:
     """Butlr's answer to ``ask``: one caller asks Butlr, the others wait for its answer
     instead of asking again."""
     wait = settings.BUTLR_CONNECT_TIMEOUT + settings.BUTLR_READ_TIMEOUT
-    if cache.add(f"{ask.key}:lock", True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1):
-        return _call(ask)
-    return _answer_awaited(ask.key, ask.last_good_key, wait)
+    lock = f"{ask.key}:lock"
+    if not cache.add(lock, True, timeout=int(wait * (1 + settings.BUTLR_RETRIES)) + 1):
+        return _answer_awaited(ask, wait)
+    try:
+        # The lock is let go only once the answer (or the failure) is kept: a caller that
+        # found nothing before then and takes the lock after finds it here.
+        fetched = _from_kept(ask, cache.get_many([OUTAGE_KEY, *_kept_keys(ask)]))
+        return _call(ask) if fetched is None else fetched
+    finally:
+        cache.delete(lock)
+
+
+def _kept_keys(ask: Ask) -> tuple[str, str]:
+    """The keys of what the cache may hold for ``ask``: its answer, and a pause of its own."""
+    return ask.key, f"{ask.key}:failed"
+
+
+def _from_kept(ask: Ask, kept: dict[str, Any]) -> Fetched[Any] | None:
+    """The answer to ``ask`` from ``kept`` (what the cache held for its keys and
+    ``OUTAGE_KEY``): the cached one, the last good one while Butlr is paused, or None."""
+    if (fetched := kept.get(ask.key)) is not None:
+        return fetched
+    if paused := kept.get(OUTAGE_KEY) or kept.get(f"{ask.key}:failed"):
+        return _last_good(ask.last_good_key, paused)
+    return None
 
 
 def _at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
@@ -246,8 +264,6 @@ def _call(ask: Ask) -> Fetched[Any]:
         else:
             cache.set(f"{ask.key}:failed", problem, timeout=pause)
         return _last_good(ask.last_good_key, problem)
-    finally:
-        cache.delete(f"{ask.key}:lock")
     fetched = Fetched(value=value, as_of=timezone.now())
     if not ask.complete(value):
         cache.set(ask.key, fetched, timeout=min(ask.seconds, settings.OCCUPANCY_OUTAGE_SECONDS))
@@ -262,17 +278,14 @@ def _call(ask: Ask) -> Fetched[Any]:
     return fetched
 
 
-def _answer_awaited(key: str, last_good_key: str, wait: float) -> Fetched[Any]:
+def _answer_awaited(ask: Ask, wait: float) -> Fetched[Any]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         time.sleep(random.uniform(0.03, 0.08))  # noqa: S311
-        fetched = cache.get(key)
+        fetched = _from_kept(ask, cache.get_many([OUTAGE_KEY, *_kept_keys(ask)]))
         if fetched is not None:
             return fetched
-        outage = cache.get(OUTAGE_KEY) or cache.get(f"{key}:failed")
-        if outage:
-            return _last_good(last_good_key, outage)
-    return _last_good(last_good_key, PROBLEM_SLOW)
+    return _last_good(ask.last_good_key, PROBLEM_SLOW)
 
 
 def _last_good(last_good_key: str, problem: str) -> Fetched[Any]:

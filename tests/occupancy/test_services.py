@@ -88,6 +88,44 @@ def test_concurrent_askers_share_one_call(butlr_api):
     assert [answer.value[0].stats.max for answer in answers] == [6] * 8
 
 
+def test_a_caller_that_looked_just_before_an_answer_was_kept_uses_it(butlr_api, monkeypatch):
+    butlr_api.post(REPORTING, json=_answer(4))
+    with time_machine.travel(MOMENT, tick=False):
+        reporting_fetch(query=_query(), slot="now")
+        get_many = cache.get_many
+        looks = []
+
+        def first_look_before_it_was_kept(keys, *args, **kwargs):
+            looks.append(keys)
+            return {} if len(looks) == 1 else get_many(keys, *args, **kwargs)
+
+        monkeypatch.setattr(cache, "get_many", first_look_before_it_was_kept)
+        fetched = reporting_fetch(query=_query(), slot="now")
+
+    assert _reporting_calls(butlr_api) == 1
+    assert fetched.value[0].stats.max == 4
+
+
+@pytest.mark.parametrize(("status", "kept_key"), [(200, "answer"), (503, OUTAGE_KEY)])
+def test_the_lock_is_let_go_only_once_the_outcome_is_kept(butlr_api, monkeypatch, status, kept_key):
+    butlr_api.post(REPORTING, status=status, json=_answer(4) if status == 200 else {})
+    delete = cache.delete
+    kept_when_let_go = []
+
+    def spy(key, *args, **kwargs):
+        if key.endswith(":lock"):
+            answer = key.removesuffix(":lock")
+            kept_when_let_go.append(cache.get(answer if kept_key == "answer" else kept_key))
+        return delete(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "delete", spy)
+    with time_machine.travel(MOMENT, tick=False):
+        reporting_fetch(query=_query(), slot="now")
+
+    assert len(kept_when_let_go) == 1
+    assert kept_when_let_go[0] is not None
+
+
 def test_a_failure_falls_back_to_the_last_good_answer_of_the_same_slot(butlr_api):
     butlr_api.post(REPORTING, json=_answer(4))
     with time_machine.travel(MOMENT, tick=False) as clock:
