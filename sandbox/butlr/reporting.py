@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import statistics
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -65,8 +66,14 @@ class ReportingError(ValueError):
     """A request the reporting endpoint cannot answer; its message says why."""
 
 
+def _mean(values: Sequence[int]) -> float:
+    # The minutes' people counts are whole numbers: their sum is exact, and one division
+    # rounds as statistics.fmean would, at a fraction of its cost.
+    return sum(values) / len(values)
+
+
 FUNCTIONS = {
-    "mean": statistics.fmean,
+    "mean": _mean,
     "max": max,
     "min": min,
     "sum": sum,

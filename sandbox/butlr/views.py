@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Hashable
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from sandbox.butlr.answers import answer_encoded
 from sandbox.butlr.auth import bearer_subject, token_issue
 from sandbox.butlr.detections import detections_build, detections_query_parse
 from sandbox.butlr.reporting import ReportingError, query_parse, report_build
@@ -142,7 +144,7 @@ def reporting(request: HttpRequest) -> JsonResponse:
         query = query_parse(body=_json_or_invalid(request), now=timezone.now())
     except ReportingError as error:
         return _bad_request(error)
-    return JsonResponse(report_build(query=query))
+    return _answer(query, lambda: report_build(query=query))
 
 
 @csrf_exempt
@@ -155,4 +157,8 @@ def detections(request: HttpRequest) -> JsonResponse:
         query = detections_query_parse(body=_json_or_invalid(request), now=timezone.now())
     except ReportingError as error:
         return _bad_request(error)
-    return JsonResponse(detections_build(query=query))
+    return _answer(query, lambda: detections_build(query=query))
+
+
+def _answer(query: Hashable, build: Callable[[], object]) -> HttpResponse:
+    return HttpResponse(answer_encoded(query, build), content_type="application/json")
