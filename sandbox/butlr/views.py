@@ -137,7 +137,7 @@ def _json_or_invalid(request: HttpRequest) -> object:
 @csrf_exempt
 @require_POST
 @endpoint("butlr.reporting", authenticated=_authorized, error_body=_api_error_body)
-def reporting(request: HttpRequest) -> JsonResponse:
+def reporting(request: HttpRequest) -> HttpResponse:
     if not _authorized(request):
         return _api_unauthorized()
     try:
@@ -150,7 +150,7 @@ def reporting(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_POST
 @endpoint("butlr.detections", authenticated=_authorized, error_body=_api_error_body)
-def detections(request: HttpRequest) -> JsonResponse:
+def detections(request: HttpRequest) -> HttpResponse:
     if not _authorized(request):
         return _api_unauthorized()
     try:
