@@ -83,6 +83,16 @@ class Ask:
     call: Callable[[], Any] = field(compare=False)
     complete: Callable[[Any], bool] = field(compare=False, default=lambda value: True)
 
+    @property
+    def failed_key(self) -> str:
+        """Where a failure of this question alone pauses it."""
+        return f"{self.key}:failed"
+
+    @property
+    def kept_keys(self) -> tuple[str, str, str]:
+        """What the cache may hold for it: Butlr's pause, its answer, its own pause."""
+        return OUTAGE_KEY, self.key, self.failed_key
+
 
 def topology_ask() -> Ask:
     """Sites, buildings, floors, rooms and sensors, cached for minutes."""
@@ -191,7 +201,7 @@ def fetch_all(asks: Sequence[Ask]) -> list[Fetched[Any]]:
     (and pauses Butlr) does not take the answers of the others with it.
     """
     unique = list(dict.fromkeys(asks))
-    kept = cache.get_many([OUTAGE_KEY, *(key for ask in unique for key in _kept_keys(ask))])
+    kept = cache.get_many(list(dict.fromkeys(key for ask in unique for key in ask.kept_keys)))
     answers: dict[Ask, Fetched[Any]] = {}
     missing: list[Ask] = []
     for ask in unique:
@@ -213,23 +223,18 @@ def _asked(ask: Ask) -> Fetched[Any]:
     try:
         # The lock is let go only once the answer (or the failure) is kept: a caller that
         # found nothing before then and takes the lock after finds it here.
-        fetched = _from_kept(ask, cache.get_many([OUTAGE_KEY, *_kept_keys(ask)]))
+        fetched = _from_kept(ask, cache.get_many(list(ask.kept_keys)))
         return _call(ask) if fetched is None else fetched
     finally:
         cache.delete(lock)
 
 
-def _kept_keys(ask: Ask) -> tuple[str, str]:
-    """The keys of what the cache may hold for ``ask``: its answer, and a pause of its own."""
-    return ask.key, f"{ask.key}:failed"
-
-
 def _from_kept(ask: Ask, kept: dict[str, Any]) -> Fetched[Any] | None:
-    """The answer to ``ask`` from ``kept`` (what the cache held for its keys and
-    ``OUTAGE_KEY``): the cached one, the last good one while Butlr is paused, or None."""
+    """The answer to ``ask`` from ``kept`` (what the cache held for ``ask.kept_keys``): the
+    cached one, the last good one while Butlr is paused, or None."""
     if (fetched := kept.get(ask.key)) is not None:
         return fetched
-    if paused := kept.get(OUTAGE_KEY) or kept.get(f"{ask.key}:failed"):
+    if paused := kept.get(OUTAGE_KEY) or kept.get(ask.failed_key):
         return _last_good(ask.last_good_key, paused)
     return None
 
@@ -262,7 +267,7 @@ def _call(ask: Ask) -> Fetched[Any]:
         if problem in _OUTAGE_PROBLEMS:
             cache.set(OUTAGE_KEY, problem, timeout=pause)
         else:
-            cache.set(f"{ask.key}:failed", problem, timeout=pause)
+            cache.set(ask.failed_key, problem, timeout=pause)
         return _last_good(ask.last_good_key, problem)
     fetched = Fetched(value=value, as_of=timezone.now())
     if not ask.complete(value):
@@ -282,7 +287,7 @@ def _answer_awaited(ask: Ask, wait: float) -> Fetched[Any]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         time.sleep(random.uniform(0.03, 0.08))  # noqa: S311
-        fetched = _from_kept(ask, cache.get_many([OUTAGE_KEY, *_kept_keys(ask)]))
+        fetched = _from_kept(ask, cache.get_many(list(ask.kept_keys)))
         if fetched is not None:
             return fetched
     return _last_good(ask.last_good_key, PROBLEM_SLOW)
